@@ -1,0 +1,71 @@
+"""Typed errors: callers (and the TUI) branch on the kind, users read the message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ScopeError(Exception):
+    """Base class of every error `core` raises on purpose."""
+
+
+class InvalidScopeNameError(ScopeError, ValueError):
+    """A scope name that could escape the base directory or cannot be a file name."""
+
+    def __init__(self, scope: str, reason: str) -> None:
+        self.scope = scope
+        self.reason = reason
+        super().__init__(f"invalid scope name {scope!r}: {reason}")
+
+
+class ScopeCollisionError(InvalidScopeNameError):
+    """Two scope names that Axon's naming rule maps onto the same file."""
+
+
+class InvalidEntryError(ScopeError, ValueError):
+    """A key, value or source_step that Axon's strict loader could not read back."""
+
+
+class ValueTooLargeError(InvalidEntryError):
+    """A value over the configured size limit: refused before it can freeze a viewer."""
+
+    def __init__(self, key: str, size: int, limit: int) -> None:
+        self.key = key
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"value for key {key!r} is {size:,} bytes, over the limit of {limit:,} bytes"
+        )
+
+
+class StoreUnreadableError(ScopeError):
+    """A store file that exists but cannot be decoded; its bytes are left untouched."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"cannot read {self.path}: {reason}")
+
+
+class ScopeReadOnlyError(ScopeError):
+    """A write to a scope whose file is unreadable: writing would destroy what is there."""
+
+    def __init__(self, scope: str, cause: StoreUnreadableError) -> None:
+        self.scope = scope
+        self.cause = cause
+        super().__init__(
+            f"scope {scope!r} is not writable because its file is unreadable "
+            f"({cause.reason}); fix or move {cause.path} and reload"
+        )
+
+
+class FlushError(ScopeError, OSError):
+    """A flush that failed; the file on disk is unchanged and the store stays dirty."""
+
+    def __init__(self, path: Path | str, reason: str, errno_: int | None = None) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(errno_, f"cannot write {self.path}: {reason}")
+
+    def __str__(self) -> str:
+        return f"cannot write {self.path}: {self.reason}"

@@ -1,0 +1,296 @@
+"""`ScopedSessionManager`: Axon's scope manager, one `SessionStore` per scope."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from .entry import MemoryEntry, ScopedEntry, ScopeSummary
+from .errors import ScopeCollisionError, ScopeError, StoreUnreadableError
+from .naming import (
+    DEFAULT_SCOPE,
+    scope_from_file_name,
+    source_file_for,
+    store_path_for,
+    validate_scope_name,
+)
+from .store import (
+    DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_MAX_VALUE_BYTES,
+    DEFAULT_RETRY_BUDGET,
+    Clock,
+    PublishedMemory,
+    SessionStore,
+)
+
+EXPORT_FIELDS = ("scope", "layer", "key", "value", "timestamp", "source_step")
+
+
+class ScopedSessionManager:
+    """Scopes `global`, `flow:<name>`, `daemon:<name>` or any custom name over one base path.
+
+    Files are Axon's (`<dir>/.<base>__<scope>.session.json`). Unlike Axon's
+    manager, scope files that other processes wrote are discovered, and names
+    that could escape the directory are refused. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        base_path: str | os.PathLike[str],
+        *,
+        clock: Clock = time.time,
+        max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES,
+        publish_memory: bool = False,
+        retry_budget: float = DEFAULT_RETRY_BUDGET,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        discover: bool = True,
+    ) -> None:
+        self._base_path = os.fspath(base_path)
+        self._directory = Path(os.path.dirname(self._base_path) or ".")
+        self._base_name = os.path.basename(self._base_path)
+        self._store_options = {
+            "clock": clock,
+            "max_value_bytes": max_value_bytes,
+            "publish_memory": publish_memory,
+            "retry_budget": retry_budget,
+            "lock_timeout": lock_timeout,
+        }
+        self._mutex = threading.RLock()
+        self._scopes: dict[str, SessionStore] = {}
+        self._paths: dict[str, Path] = {}
+        self._owners: dict[Path, str] = {}
+        if discover:
+            self.discover()
+        self._ensure(DEFAULT_SCOPE)
+
+    # ── scopes and files ───────────────────────────────────────────────────
+
+    @property
+    def base_path(self) -> str:
+        return self._base_path
+
+    @property
+    def directory(self) -> Path:
+        return self._directory
+
+    @property
+    def base_name(self) -> str:
+        return self._base_name
+
+    def _register(self, scope: str, path: Path) -> None:
+        owner = self._owners.get(path)
+        if owner is not None and owner != scope:
+            raise ScopeCollisionError(
+                scope,
+                f"Axon stores it in {path.name}, which already holds scope {owner!r}",
+            )
+        self._paths[scope] = path
+        self._owners[path] = scope
+
+    def discover(self) -> list[str]:
+        """Register scope files that appeared on disk; returns the new scope names."""
+        try:
+            names = sorted(os.listdir(self._directory))
+        except FileNotFoundError:
+            return []
+        found: list[str] = []
+        with self._mutex:
+            for file_name in names:
+                scope = scope_from_file_name(self._base_name, file_name)
+                if scope is None or scope in self._paths:
+                    continue
+                path = self._directory / file_name
+                if path in self._owners:
+                    continue
+                self._register(scope, path)
+                found.append(scope)
+        return found
+
+    def _path_for(self, scope: str) -> Path:
+        path = self._paths.get(scope)
+        if path is None:
+            validate_scope_name(scope, self._base_path)
+            path = store_path_for(source_file_for(self._base_path, scope))
+            self._register(scope, path)
+        return path
+
+    def _ensure(self, scope: str) -> SessionStore:
+        """Get or open a scope's store (creating no file)."""
+        with self._mutex:
+            store = self._scopes.get(scope)
+            if store is None:
+                path = self._path_for(scope)
+                store = SessionStore(
+                    source_file_for(self._base_path, scope),
+                    name=scope,
+                    path=path,
+                    **self._store_options,  # type: ignore[arg-type]
+                )
+                self._scopes[scope] = store
+            return store
+
+    def _existing(self, scope: str) -> SessionStore | None:
+        """The store of a known scope (opening a discovered one); None for unknown names."""
+        with self._mutex:
+            if scope in self._scopes:
+                return self._scopes[scope]
+            if scope in self._paths:
+                return self._ensure(scope)
+            return None
+
+    def store(self, scope: str) -> SessionStore:
+        """The `SessionStore` behind a scope (opened or created on demand)."""
+        return self._ensure(scope)
+
+    def has_scope(self, scope: str) -> bool:
+        with self._mutex:
+            return scope in self._paths
+
+    def store_path(self, scope: str) -> Path:
+        with self._mutex:
+            return self._path_for(scope)
+
+    def scope_error(self, scope: str) -> StoreUnreadableError | None:
+        """Why a scope's file is unreadable, or None."""
+        store = self._existing(scope)
+        return store.error if store is not None else None
+
+    def forget_scope(self, scope: str) -> bool:
+        """Drop a scope whose file is gone, unless this process has unflushed changes in it."""
+        with self._mutex:
+            store = self._scopes.get(scope)
+            busy = store is not None and (store.dirty or store.memory_count() > 0)
+            if scope == DEFAULT_SCOPE or busy:
+                return False
+            path = self._paths.pop(scope, None)
+            if path is None:
+                return False
+            self._owners.pop(path, None)
+            self._scopes.pop(scope, None)
+            return True
+
+    # ── delegated operations (the seed's) ──────────────────────────────────
+
+    def remember(self, scope: str, key: str, value: str, source_step: str) -> None:
+        self._ensure(scope).remember(key, value, source_step)
+
+    def recall(self, scope: str, key: str) -> MemoryEntry | None:
+        return self._ensure(scope).recall(key)
+
+    def forget(self, scope: str, key: str) -> bool:
+        """Drop a memory entry; False if it was not there."""
+        store = self._existing(scope)
+        return store.forget(key) if store is not None else False
+
+    def persist(self, scope: str, key: str, value: str, source_step: str) -> None:
+        self._ensure(scope).persist(key, value, source_step)
+
+    def retrieve(self, scope: str, key: str) -> MemoryEntry | None:
+        return self._ensure(scope).retrieve(key)
+
+    def query(self, scope: str, query: str) -> list[MemoryEntry]:
+        return self._ensure(scope).retrieve_query(query)
+
+    def mutate(self, scope: str, key: str, new_value: str, source_step: str) -> bool:
+        return self._ensure(scope).mutate(key, new_value, source_step)
+
+    def purge(self, scope: str, key: str) -> bool:
+        return self._ensure(scope).purge(key)
+
+    def purge_query(self, scope: str, query: str) -> int:
+        return self._ensure(scope).purge_query(query)
+
+    def flush(self, scope: str) -> bool:
+        """Flush one scope; raises `FlushError` or `ScopeReadOnlyError` on failure."""
+        return self._ensure(scope).flush()
+
+    def flush_all(self) -> list[tuple[str, ScopeError | None]]:
+        """Flush every open scope, carrying on past failures."""
+        with self._mutex:
+            stores = sorted(self._scopes.items())
+        results: list[tuple[str, ScopeError | None]] = []
+        for name, store in stores:
+            try:
+                store.flush()
+            except ScopeError as exc:
+                results.append((name, exc))
+            else:
+                results.append((name, None))
+        return results
+
+    def reload(self, scope: str) -> bool:
+        """Re-read a scope from disk, keeping unflushed changes; True if the store changed."""
+        return self._ensure(scope).reload()
+
+    def published_memory(self, scope: str) -> PublishedMemory | None:
+        """Memory that another process published for this scope (see `publish_memory`)."""
+        store = self._existing(scope)
+        return store.read_published_memory() if store is not None else None
+
+    # ── introspection ──────────────────────────────────────────────────────
+
+    def list_scopes(self) -> list[str]:
+        with self._mutex:
+            return sorted(self._paths)
+
+    def scope_count(self) -> int:
+        with self._mutex:
+            return len(self._paths)
+
+    def memory_count(self, scope: str) -> int:
+        store = self._scopes.get(scope)
+        return store.memory_count() if store is not None else 0
+
+    def store_count(self, scope: str) -> int:
+        store = self._existing(scope)
+        return store.store_count() if store is not None else 0
+
+    def _all_stores(self) -> list[SessionStore]:
+        with self._mutex:
+            return [self._ensure(name) for name in sorted(self._paths)]
+
+    def total_memory_count(self) -> int:
+        return sum(store.memory_count() for store in self._all_stores())
+
+    def total_store_count(self) -> int:
+        return sum(store.store_count() for store in self._all_stores())
+
+    def list_entries(self, scope: str) -> list[ScopedEntry]:
+        """Both layers of a scope: memory entries, then store entries, each by key."""
+        store = self._ensure(scope)
+        entries: list[ScopedEntry] = []
+        for layer, items in (("memory", store.memory_entries()), ("store", store.store_entries())):
+            for e in sorted(items, key=lambda e: e.key):
+                entries.append(
+                    ScopedEntry(scope, layer, e.key, e.value, e.timestamp, e.source_step)  # type: ignore[arg-type]
+                )
+        return entries
+
+    def summary(self) -> list[ScopeSummary]:
+        return [
+            ScopeSummary(store.name, store.memory_count(), store.store_count())
+            for store in self._all_stores()
+        ]
+
+    # ── export ─────────────────────────────────────────────────────────────
+
+    def export_json(self, scope: str) -> str:
+        """AxonServer's export shape: `{"scope", "count", "entries": [...]}`."""
+        entries = [asdict(e) for e in self.list_entries(scope)]
+        document = {"scope": scope, "count": len(entries), "entries": entries}
+        return json.dumps(document, ensure_ascii=False, indent=2)
+
+    def export_csv(self, scope: str) -> str:
+        """CSV with AxonServer's header, quoted so commas, quotes and newlines survive."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(EXPORT_FIELDS)
+        for e in self.list_entries(scope):
+            writer.writerow([e.scope, e.layer, e.key, e.value, e.timestamp, e.source_step])
+        return buffer.getvalue()

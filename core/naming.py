@@ -1,0 +1,122 @@
+"""Axon's file naming: scope → source file → store path, and back for discovery.
+
+Axon derives a scope's file as `<dir>/.<stem>.session.json`, where `<stem>` is
+Rust's `Path::file_stem` of `<base>__<scope with ':' → '_'>`. The mapping is
+lossy in two ways that we keep (files must stay Axon's) and document:
+
+* `flow:a` and a custom scope `flow_a` share one file; discovery reads it back
+  as `flow:a`.
+* the stem rule cuts at the last dot: `flow:v1.2` is stored in
+  `.<base>__flow_v1.session.json` and is discovered as `flow:v1`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from .errors import InvalidScopeNameError
+
+DEFAULT_SCOPE = "global"
+SESSION_SUFFIX = ".session.json"
+MEMORY_SUFFIX = ".memory.json"
+LOCK_SUFFIX = ".lock"
+MAX_FILE_NAME_BYTES = 255
+
+_FLOW = "flow:"
+_DAEMON = "daemon:"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_BIDI_CONTROLS = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+
+
+def flow_scope(name: str) -> str:
+    """Scope name of a flow, as Axon builds it."""
+    return f"{_FLOW}{name}"
+
+
+def daemon_scope(name: str) -> str:
+    """Scope name of a daemon, as Axon builds it."""
+    return f"{_DAEMON}{name}"
+
+
+def file_stem(file_name: str) -> str:
+    """Rust's `Path::file_stem` on a bare file name (so `.hidden` keeps its dot)."""
+    if file_name == "..":
+        return file_name
+    before, dot, _after = file_name.rpartition(".")
+    if not dot or before == "":
+        return file_name
+    return before
+
+
+def store_path_for(source_file: str | os.PathLike[str]) -> Path:
+    """Axon's store path for a source file: `<dir>/.<stem>.session.json`."""
+    source = os.fspath(source_file)
+    directory, name = os.path.split(source)
+    return Path(directory or ".") / f".{file_stem(name)}{SESSION_SUFFIX}"
+
+
+def source_file_for(base_path: str | os.PathLike[str], scope: str) -> str:
+    """The `source_file` Axon's manager hands to a scope's store."""
+    return f"{os.fspath(base_path)}__{scope.replace(':', '_')}"
+
+
+def memory_path_for(store_path: Path) -> Path:
+    """Sidecar where a process may publish a scope's memory layer (Axon ignores it)."""
+    name = store_path.name
+    stem = name[: -len(SESSION_SUFFIX)] if name.endswith(SESSION_SUFFIX) else name
+    return store_path.with_name(f"{stem}{MEMORY_SUFFIX}")
+
+
+def lock_path_for(store_path: Path) -> Path:
+    """Permanent sidecar lock file; never deleted, so two lockers always meet on one inode."""
+    return store_path.with_name(store_path.name + LOCK_SUFFIX)
+
+
+def validate_scope_name(scope: str, base_path: str | os.PathLike[str] = "axon-server") -> str:
+    """Reject names that could leave the base directory or cannot be a file name."""
+    if not isinstance(scope, str):
+        raise InvalidScopeNameError(repr(scope), "a scope name must be a string")
+    if scope == "":
+        raise InvalidScopeNameError(scope, "the name is empty")
+    if scope.strip() != scope or scope.strip() == "":
+        raise InvalidScopeNameError(scope, "leading or trailing white space")
+    if "/" in scope or "\\" in scope or (os.altsep and os.altsep in scope):
+        raise InvalidScopeNameError(scope, "path separators ('/' or '\\') are not allowed")
+    match = _CONTROL.search(scope)
+    if match:
+        raise InvalidScopeNameError(
+            scope, f"control character U+{ord(match.group()):04X} is not allowed"
+        )
+    for ch in scope:
+        if unicodedata.category(ch) == "Cs":
+            raise InvalidScopeNameError(scope, "lone surrogate characters are not allowed")
+        if unicodedata.bidirectional(ch) in _BIDI_CONTROLS:
+            raise InvalidScopeNameError(
+                scope, f"bidirectional control U+{ord(ch):04X} is not allowed"
+            )
+    if any(part in {".", ".."} for part in scope.split(":")):
+        raise InvalidScopeNameError(scope, "'.' and '..' segments are not allowed")
+    file_name = store_path_for(source_file_for(base_path, scope)).name
+    size = len(file_name.encode("utf-8"))
+    if size > MAX_FILE_NAME_BYTES:
+        raise InvalidScopeNameError(
+            scope, f"its file name would be {size} bytes, over the limit of {MAX_FILE_NAME_BYTES}"
+        )
+    return scope
+
+
+def scope_from_file_name(base_name: str, file_name: str) -> str | None:
+    """Discovery: `.<base>__flow_x.session.json` → `flow:x`; None if not one of ours."""
+    prefix = f".{base_name}__"
+    if not (file_name.startswith(prefix) and file_name.endswith(SESSION_SUFFIX)):
+        return None
+    raw = file_name[len(prefix) : -len(SESSION_SUFFIX)]
+    if raw == "":
+        return None
+    for tag in ("flow", "daemon"):
+        if raw.startswith(f"{tag}_") and len(raw) > len(tag) + 1:
+            return f"{tag}:{raw[len(tag) + 1 :]}"
+    return raw

@@ -1,0 +1,371 @@
+"""`SessionStore`: Axon's per-scope store, with safe flushing and torn-read tolerance."""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import filelock
+
+from .atomic import FileSignature, atomic_write, signature, sweep_stale_temps
+from .codec import DecodeFailure, decode_entries, encode_entries, entries_by_key
+from .entry import MemoryEntry
+from .errors import (
+    FlushError,
+    InvalidEntryError,
+    ScopeReadOnlyError,
+    StoreUnreadableError,
+    ValueTooLargeError,
+)
+from .naming import lock_path_for, memory_path_for, store_path_for
+
+Clock = Callable[[], float]
+
+#: Values above this are refused: a viewer must never be handed something it cannot show.
+DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024
+#: How long an empty or unparsable file is re-read before it is declared unreadable.
+DEFAULT_RETRY_BUDGET = 1.0
+#: How long a flush waits for another process's flush of the same scope.
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+def _check_text(field: str, text: object) -> bytes:
+    if not isinstance(text, str):
+        raise InvalidEntryError(f"{field} must be a string, not {type(text).__name__}")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidEntryError(
+            f"{field} contains a lone surrogate (U+{ord(text[exc.start]):04X} at index "
+            f"{exc.start}) that cannot be written as UTF-8"
+        ) from None
+
+
+def read_entries_file(
+    path: Path, retry_budget: float
+) -> tuple[list[MemoryEntry], FileSignature | None] | None:
+    """Read and decode a store-format file, re-reading a torn one for up to `retry_budget`.
+
+    Returns None if the file does not exist. The signature is None when the file
+    changed while it was read, so nobody trusts it later.
+    """
+    deadline = time.monotonic() + retry_budget
+    delay = 0.005
+    while True:
+        try:
+            with open(path, "rb") as handle:
+                st = os.fstat(handle.fileno())
+                data = handle.read()
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            raise StoreUnreadableError(path, "it is a directory, not a file") from None
+        except OSError as exc:
+            raise StoreUnreadableError(path, exc.strerror or str(exc)) from None
+        try:
+            entries = decode_entries(data)
+        except DecodeFailure as exc:
+            remaining = deadline - time.monotonic()
+            if not exc.torn or remaining <= 0:
+                raise StoreUnreadableError(path, exc.reason) from None
+            time.sleep(min(delay, remaining))
+            delay *= 2
+            continue
+        sig = signature(st) if st.st_size == len(data) else None
+        return entries, sig
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedMemory:
+    """A memory layer that another process published, and when it did."""
+
+    entries: list[MemoryEntry]
+    mtime: float
+
+
+class SessionStore:
+    """One scope: an ephemeral memory layer and a file-backed store layer.
+
+    Unlike Axon's, an unparsable file never loads as empty (the scope turns
+    read-only instead), flushes are atomic and locked, and a flush re-reads the
+    file so that only this process's own changes are applied: last writer wins
+    per key, never per file.
+    """
+
+    def __init__(
+        self,
+        source_file: str | os.PathLike[str],
+        *,
+        clock: Clock = time.time,
+        max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES,
+        publish_memory: bool = False,
+        retry_budget: float = DEFAULT_RETRY_BUDGET,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        name: str | None = None,
+        path: Path | None = None,
+    ) -> None:
+        self._path = Path(path) if path is not None else store_path_for(source_file)
+        self._name = name if name is not None else self._path.name
+        self._clock = clock
+        self._max_value_bytes = max_value_bytes
+        self._publish_memory = publish_memory
+        self._retry_budget = retry_budget
+        self._lock_timeout = lock_timeout
+        self._mutex = threading.RLock()
+        self._memory: dict[str, MemoryEntry] = {}
+        self._store: dict[str, MemoryEntry] = {}
+        self._set_keys: set[str] = set()
+        self._purged_keys: set[str] = set()
+        self._memory_dirty = False
+        self._error: StoreUnreadableError | None = None
+        self._disk_sig: FileSignature | None = None
+        self._file_lock: filelock.BaseFileLock | None = None
+        try:
+            self._adopt(self._read_disk())
+        except StoreUnreadableError as exc:
+            self._error = exc
+
+    # ── state ──────────────────────────────────────────────────────────────
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dirty(self) -> bool:
+        """True while this process has store changes that are not on disk."""
+        return bool(self._set_keys or self._purged_keys)
+
+    @property
+    def error(self) -> StoreUnreadableError | None:
+        """Why the file is unreadable, or None; while set, writes are refused."""
+        return self._error
+
+    def store_path(self) -> Path:
+        return self._path
+
+    def memory_path(self) -> Path:
+        return memory_path_for(self._path)
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+    def _entry(self, key: str, value: str, source_step: str) -> MemoryEntry:
+        _check_text("key", key)
+        size = len(_check_text("value", value))
+        _check_text("source_step", source_step)
+        if size > self._max_value_bytes:
+            raise ValueTooLargeError(key, size, self._max_value_bytes)
+        return MemoryEntry(key, value, self._now(), source_step)
+
+    def _check_writable(self) -> None:
+        if self._error is not None:
+            raise ScopeReadOnlyError(self._name, self._error)
+
+    # ── memory layer ───────────────────────────────────────────────────────
+
+    def remember(self, key: str, value: str, source_step: str) -> None:
+        entry = self._entry(key, value, source_step)
+        with self._mutex:
+            self._memory[key] = entry
+            self._memory_dirty = True
+
+    def recall(self, key: str) -> MemoryEntry | None:
+        return self._memory.get(key)
+
+    def forget(self, key: str) -> bool:
+        """Drop a memory entry (Axon has no such call; the browser's undo needs it)."""
+        with self._mutex:
+            existed = self._memory.pop(key, None) is not None
+            self._memory_dirty |= existed
+            return existed
+
+    def memory_entries(self) -> list[MemoryEntry]:
+        with self._mutex:
+            return list(self._memory.values())
+
+    def memory_count(self) -> int:
+        return len(self._memory)
+
+    # ── store layer ────────────────────────────────────────────────────────
+
+    def persist(self, key: str, value: str, source_step: str) -> None:
+        entry = self._entry(key, value, source_step)
+        with self._mutex:
+            self._check_writable()
+            self._store[key] = entry
+            self._set_keys.add(key)
+            self._purged_keys.discard(key)
+
+    def retrieve(self, key: str) -> MemoryEntry | None:
+        return self._store.get(key)
+
+    def retrieve_query(self, query: str) -> list[MemoryEntry]:
+        """Store entries whose key or value contains `query`, case-insensitively."""
+        needle = query.lower()
+        with self._mutex:
+            entries = list(self._store.values())
+        return [e for e in entries if needle in e.key.lower() or needle in e.value.lower()]
+
+    def store_entries(self) -> list[MemoryEntry]:
+        with self._mutex:
+            return list(self._store.values())
+
+    def mutate(self, key: str, new_value: str, source_step: str) -> bool:
+        with self._mutex:
+            self._check_writable()
+            if key not in self._store:
+                return False
+            self.persist(key, new_value, source_step)
+            return True
+
+    def purge(self, key: str) -> bool:
+        with self._mutex:
+            self._check_writable()
+            if self._store.pop(key, None) is None:
+                return False
+            self._purged_keys.add(key)
+            self._set_keys.discard(key)
+            return True
+
+    def purge_query(self, query: str) -> int:
+        with self._mutex:
+            self._check_writable()
+            keys = [e.key for e in self.retrieve_query(query)]
+            for key in keys:
+                self.purge(key)
+            return len(keys)
+
+    def store_count(self) -> int:
+        return len(self._store)
+
+    # ── disk ───────────────────────────────────────────────────────────────
+
+    def _read_disk(self) -> tuple[dict[str, MemoryEntry], FileSignature | None]:
+        result = read_entries_file(self._path, self._retry_budget)
+        if result is None:
+            return {}, None
+        entries, sig = result
+        return entries_by_key(entries), sig
+
+    def _adopt(self, disk: tuple[dict[str, MemoryEntry], FileSignature | None]) -> None:
+        """Take the disk's entries with this process's unflushed changes on top."""
+        entries, sig = disk
+        for key in self._set_keys:
+            entries[key] = self._store[key]
+        for key in self._purged_keys:
+            entries.pop(key, None)
+        self._store = dict(sorted(entries.items()))
+        self._disk_sig = sig
+
+    def _disk_unchanged(self) -> bool:
+        try:
+            current = signature(os.stat(self._path))
+        except FileNotFoundError:
+            current = None
+        return self._disk_sig is not None and current == self._disk_sig
+
+    def reload(self) -> bool:
+        """Re-read the file, keeping unflushed changes on top; True if the store changed.
+
+        An unreadable file keeps the last good entries in memory, marks the scope
+        unreadable (writes refused) and raises; a later successful reload clears it.
+        """
+        with self._mutex:
+            if self._error is None and self._disk_unchanged():
+                return False
+            try:
+                disk = self._read_disk()
+            except StoreUnreadableError as exc:
+                self._error = exc
+                raise
+            self._error = None
+            before = self._store
+            self._adopt(disk)
+            return before != self._store
+
+    def _lock(self) -> filelock.BaseFileLock:
+        if self._file_lock is None:
+            self._file_lock = filelock.FileLock(
+                lock_path_for(self._path),
+                timeout=self._lock_timeout,
+                mode=0o600,
+                poll_interval=0.002,
+                preserve_lock_file=True,
+            )
+        return self._file_lock
+
+    def flush(self) -> bool:
+        """Write this process's store changes (and, if enabled, publish memory).
+
+        Returns whether anything was written. Raises `FlushError` (file unchanged,
+        store still dirty) or `ScopeReadOnlyError` (file unreadable, untouched).
+        """
+        with self._mutex:
+            self._check_writable()
+            wrote = False
+            if self.dirty:
+                self._flush_store()
+                wrote = True
+            if self._publish_memory and self._memory_dirty:
+                self._flush_memory()
+                wrote = True
+            return wrote
+
+    def _flush_store(self) -> None:
+        try:
+            with self._lock():
+                if self._disk_unchanged():
+                    entries = self._store
+                else:
+                    entries, _sig = self._read_disk()
+                    for key in self._set_keys:
+                        entries[key] = self._store[key]
+                    for key in self._purged_keys:
+                        entries.pop(key, None)
+                # Nearly sorted already (sorted on load, new keys at the end): cheap.
+                merged = dict(sorted(entries.items()))
+                sweep_stale_temps(self._path)
+                sig = atomic_write(self._path, encode_entries(list(merged.values())))
+        except StoreUnreadableError as exc:
+            self._error = exc
+            raise ScopeReadOnlyError(self._name, exc) from None
+        except filelock.Timeout:
+            raise FlushError(
+                self._path,
+                f"another process held the lock for over {self._lock_timeout:g} s",
+                errno.ETIMEDOUT,
+            ) from None
+        except OSError as exc:
+            raise FlushError(self._path, exc.strerror or str(exc), exc.errno) from None
+        self._store = merged
+        self._set_keys.clear()
+        self._purged_keys.clear()
+        self._disk_sig = sig
+
+    def _flush_memory(self) -> None:
+        path = self.memory_path()
+        entries = sorted(self._memory.values(), key=lambda e: e.key)
+        try:
+            atomic_write(path, encode_entries(entries))
+        except OSError as exc:
+            raise FlushError(path, exc.strerror or str(exc), exc.errno) from None
+        self._memory_dirty = False
+
+    def read_published_memory(self) -> PublishedMemory | None:
+        """The memory layer another process published for this scope, if any."""
+        path = self.memory_path()
+        result = read_entries_file(path, self._retry_budget)
+        if result is None:
+            return None
+        entries, _sig = result
+        try:
+            mtime = os.stat(path).st_mtime
+        except FileNotFoundError:
+            return None
+        return PublishedMemory(sorted(entries_by_key(entries).values(), key=lambda e: e.key), mtime)
