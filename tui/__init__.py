@@ -1,0 +1,1 @@
+"""axon-scopes terminal app (Textual) over `core`."""
