@@ -1,0 +1,180 @@
+"""Add an entry: key, value, layer and source_step; an existing key is never overwritten unasked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
+
+from ..display import one_line, safe
+from ..model import Row
+from ._base import DialogScreen, field_line, message_line, title, value_preview
+from ..widgets.safe_inputs import SafeInput, SafeTextArea, hidden_characters
+from .confirm import ConfirmDialog
+from .edit import json_problem
+
+AddLayer = Literal["store", "memory"]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """The entry to write; `layer` says where."""
+
+    key: str
+    value: str
+    layer: AddLayer
+    source_step: str
+
+
+def key_problem(key: str) -> tuple[bool, Content] | None:
+    """(blocks saving, message) for a key worth a word, else None."""
+    if not key.strip():
+        return True, Content.styled("✗ A key is required.", "$text-error bold")
+    if hidden_characters(key):
+        return False, Content.assemble(
+            Content.styled("⚠ The key holds control or invisible characters: ", "$text-warning"),
+            one_line(key, 80),
+        )
+    if key != key.strip():
+        return False, Content.styled("⚠ The key starts or ends with spaces.", "$text-warning")
+    return None
+
+
+class AddDialog(DialogScreen[AddResult | None]):
+    """Add an entry to a scope; ctrl+s saves, escape cancels."""
+
+    AUTO_FOCUS = "#key"
+    BINDINGS = [Binding("ctrl+s", "save", "Save")]
+
+    def __init__(
+        self,
+        scope: str,
+        *,
+        key_exists: Callable[[str, str], Row | None],
+        default_source_step: str = "tui",
+        memory_allowed: bool = True,
+    ) -> None:
+        super().__init__()
+        self.scope = scope
+        self.key_exists = key_exists
+        self.default_source_step = default_source_step
+        self.memory_allowed = memory_allowed
+        self._asking = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as panel:
+            panel.border_title = title("Add entry")
+            panel.border_subtitle = "ctrl+s save · esc cancel"
+            yield Static(field_line("scope", safe(self.scope)), classes="fields")
+            with Horizontal(classes="form-row"):
+                yield Static(Content("key"), classes="label")
+                yield SafeInput(placeholder="required", cursor_blink=self.cursor_blink, id="key")
+            yield Static(id="key-message", classes="message")
+            with Horizontal(classes="form-row"):
+                yield Static(Content("layer"), classes="label")
+                with RadioSet(id="layer"):
+                    yield RadioButton("store", value=True, id="layer-store")
+                    yield RadioButton("memory", id="layer-memory", disabled=not self.memory_allowed)
+            yield Static(Content("value"), classes="label")
+            yield SafeTextArea(soft_wrap=True, cursor_blink=self.cursor_blink, id="value")
+            yield Static(id="json-warning", classes="warning")
+            with Horizontal(classes="form-row"):
+                yield Static(Content("source_step"), classes="label")
+                yield SafeInput(
+                    self.default_source_step,
+                    placeholder=self.default_source_step,
+                    cursor_blink=self.cursor_blink,
+                    id="source-step",
+                )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Add", variant="primary", id="save")
+
+    def on_mount(self) -> None:
+        message_line(self.query_one("#key-message", Static), None)
+        message_line(self.query_one("#json-warning", Static), None)
+
+    @property
+    def layer(self) -> AddLayer:
+        pressed = self.query_one("#layer", RadioSet).pressed_button
+        return "memory" if pressed is not None and pressed.id == "layer-memory" else "store"
+
+    @on(Input.Changed, "#key")
+    def _key_changed(self, event: Input.Changed) -> None:
+        problem = key_problem(event.value) if event.value else None
+        message_line(self.query_one("#key-message", Static), problem[1] if problem else None)
+
+    @on(TextArea.Changed, "#value")
+    def _value_changed(self, event: TextArea.Changed) -> None:
+        message_line(self.query_one("#json-warning", Static), json_problem(event.text_area.text))
+
+    @on(Input.Submitted, "#key")
+    def _key_submitted(self) -> None:
+        self.query_one("#value", TextArea).focus()
+
+    @on(Input.Submitted, "#source-step")
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        if self._asking:
+            return
+        key_input = self.query_one("#key", Input)
+        key = key_input.value
+        problem = key_problem(key)
+        if problem is not None and problem[0]:
+            message_line(self.query_one("#key-message", Static), problem[1])
+            key_input.focus()
+            return
+        result = AddResult(
+            key=key,
+            value=self.query_one("#value", TextArea).text,
+            layer=self.layer,
+            source_step=self.query_one("#source-step", Input).value.strip()
+            or self.default_source_step,
+        )
+        existing = self.key_exists(result.key, result.layer)
+        if existing is None:
+            self.dismiss(result)
+            return
+        self._asking = True
+        self.app.push_screen(
+            ConfirmDialog(
+                "Overwrite existing entry?",
+                self._overwrite_question(existing, result.layer),
+                confirm_label="Overwrite",
+                destructive=True,
+            ),
+            lambda confirmed: self._overwrite_answered(result, confirmed),
+        )
+
+    def _overwrite_question(self, existing: Row, layer: AddLayer) -> Content:
+        return Content("\n").join(
+            [
+                Content(f"This key already exists in the {layer} layer:"),
+                Content(""),
+                field_line("scope", safe(self.scope)),
+                field_line("key", one_line(existing.key).stylize("bold")),
+                field_line("source_step", safe(existing.source_step)),
+                field_line("value", Content("")),
+                value_preview(existing.value),
+                Content(""),
+                Content("Overwrite replaces this value."),
+            ]
+        )
+
+    def _overwrite_answered(self, result: AddResult, confirmed: bool | None) -> None:
+        self._asking = False
+        if confirmed:
+            self.dismiss(result)
+        else:
+            self.query_one("#key", Input).focus()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)

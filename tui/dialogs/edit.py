@@ -1,0 +1,149 @@
+"""Edit one entry's value and source_step; scope, layer and key are shown, not editable."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets.text_area import LanguageDoesNotExist
+
+from ..display import as_json, looks_like_json, one_line, safe
+from ..model import Row
+from ._base import DialogScreen, field_line, message_line, title
+from ..widgets.safe_inputs import SafeInput, SafeTextArea, hidden_characters
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What to write: the whole new value and the source_step to record with it."""
+
+    value: str
+    source_step: str
+
+
+def json_problem(text: str) -> Content | None:
+    """A warning when the text starts and ends like JSON but does not parse, else None."""
+    if not looks_like_json(text):
+        return None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        reason = f"{error.msg} at line {error.lineno}, column {error.colno}"
+    except (ValueError, RecursionError) as error:
+        reason = type(error).__name__
+    else:
+        return None
+    return Content.assemble(
+        Content.styled("⚠ Looks like JSON but does not parse: ", "$text-warning bold"),
+        safe(reason),
+        Content.styled(" (saving is still allowed)", "$text-muted"),
+    )
+
+
+def editor_notes(value: str, loaded: str) -> Content | None:
+    """Say what the editor cannot show or keep of a value, so nothing is silently lost."""
+    notes: list[Content] = []
+    hidden = hidden_characters(value)
+    if hidden:
+        shown = Content(" ").join(safe(char) for char in hidden[:8])
+        notes.append(
+            Content.assemble(
+                Content.styled("⚠ Holds characters the editor cannot show: ", "$text-warning"),
+                shown,
+                "; they are kept unless you delete the text around them.",
+            )
+        )
+    if loaded != value:
+        notes.append(
+            Content.styled(
+                "⚠ Its line breaks are not all \\n: unchanged it is saved as it was; "
+                "edited, every line break is saved as the editor's.",
+                "$text-warning",
+            )
+        )
+    return Content("\n").join(notes) if notes else None
+
+
+class EditDialog(DialogScreen[EditResult | None]):
+    """Edit the value of one entry; ctrl+s saves, escape cancels."""
+
+    AUTO_FOCUS = "#value"
+    BINDINGS = [Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, scope: str, row: Row, *, default_source_step: str = "tui") -> None:
+        super().__init__()
+        self.scope = scope
+        self.row = row
+        self.default_source_step = default_source_step
+        self._loaded = row.value
+
+    def compose(self) -> ComposeResult:
+        row = self.row
+        with Vertical(classes="dialog") as panel:
+            panel.border_title = title("Edit entry")
+            panel.border_subtitle = "ctrl+s save · esc cancel"
+            yield Static(
+                Content("\n").join(
+                    [
+                        field_line("scope", safe(self.scope)),
+                        field_line("layer", Content(row.layer)),
+                        field_line("key", one_line(row.key).stylize("bold")),
+                    ]
+                ),
+                classes="fields",
+            )
+            yield Static(Content("value"), classes="label")
+            area = SafeTextArea(
+                row.value, soft_wrap=True, cursor_blink=self.cursor_blink, id="value"
+            )
+            if as_json(row.value) is not None:
+                # Highlighting needs tree-sitter's JSON grammar; plain text is fine without it.
+                with contextlib.suppress(LanguageDoesNotExist):
+                    area.language = "json"
+            yield area
+            yield Static(id="notes", classes="warning")
+            yield Static(id="json-warning", classes="warning")
+            with Horizontal(classes="form-row"):
+                yield Static(Content("source_step"), classes="label")
+                yield SafeInput(
+                    self.default_source_step,
+                    placeholder=self.default_source_step,
+                    cursor_blink=self.cursor_blink,
+                    id="source-step",
+                )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", variant="primary", id="save")
+
+    def on_mount(self) -> None:
+        area = self.query_one("#value", TextArea)
+        self._loaded = area.text
+        message_line(self.query_one("#notes", Static), editor_notes(self.row.value, area.text))
+        self._check_json(area.text)
+
+    @on(TextArea.Changed, "#value")
+    def _value_changed(self, event: TextArea.Changed) -> None:
+        self._check_json(event.text_area.text)
+
+    def _check_json(self, text: str) -> None:
+        message_line(self.query_one("#json-warning", Static), json_problem(text))
+
+    @on(Input.Submitted, "#source-step")
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        text = self.query_one("#value", TextArea).text
+        # The editor rewrites some line breaks on load: an untouched value goes back as it was.
+        value = self.row.value if text == self._loaded else text
+        source_step = self.query_one("#source-step", Input).value.strip()
+        self.dismiss(EditResult(value, source_step or self.default_source_step))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
