@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from rich.text import Text
 from textual.content import Content, Span
 from textual.highlight import highlight
 
@@ -126,3 +127,12 @@ def format_timestamp(timestamp: int) -> str:
         return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     except (OverflowError, OSError, ValueError):
         return f"{timestamp} (out of range)"
+
+
+def safe_rich(text: str, style: str = "") -> Text:
+    """A Rich `Text` for widgets that take one (the Tree): built directly, never parsed."""
+    content = safe(text)
+    rich_text = Text(content.plain, style=style, end="", no_wrap=True)
+    for span in content.spans:
+        rich_text.stylize("italic dim", span.start, span.end)
+    return rich_text

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import insort
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from functools import cached_property
+from itertools import chain, compress, count, filterfalse, islice, repeat
+from operator import attrgetter, contains, itemgetter, ne, not_
+from typing import Literal, overload
 
 from core import MemoryEntry
 
@@ -54,3 +58,537 @@ def build_rows(
             conflict = any(e.key in o and o[e.key].value != e.value for o in others)
             rows.append(Row(layer, e.key, e.value, e.timestamp, e.source_step, conflict))  # type: ignore[arg-type]
     return rows
+
+
+# ── indexing, filtering, sorting and diffing for big tables ──────────────────
+#
+# A scope can hold a million entries. The code below works on whole columns at
+# once (map, compress, itemgetter, sorted with list.__getitem__ keys) so the loops
+# run in C, and it keeps integer row indexes, never copies of rows. An update is
+# lined up with the previous rows first: a reload mostly keeps every row where it
+# was, so long aligned stretches carry their haystack and sort places over by
+# slices, and only the few rows in between are matched by key.
+
+SortColumn = Literal["key", "time", "layer", "source_step"]
+SORT_COLUMNS: tuple[SortColumn, ...] = ("key", "time", "layer", "source_step")
+#: Default order of the layers: the live one first, then what others published, then disk.
+LAYERS: tuple[RowLayer, ...] = ("memory", "published", "store")
+LAYER_RANK: dict[str, int] = {layer: rank for rank, layer in enumerate(LAYERS)}
+#: Joins key and value in the lowercase haystack; a typed query never contains it.
+HAYSTACK_SEPARATOR = "\x00"
+#: Above this many rows to (re)place, a sort order is rebuilt instead of patched.
+PATCH_LIMIT = 512
+#: Gaps between aligned stretches of a reload, and how far to look past each one.
+_MAX_GAPS = 16
+_LOOK_AHEAD = 64
+
+_fields = attrgetter("value", "timestamp", "source_step", "conflict")
+
+
+@dataclass(frozen=True, slots=True)
+class RowDiff:
+    """How new rows differ from the previous ones, matched by `row_key`."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+def row_matches(row: Row, query: str) -> bool:
+    """Axon's `query` for one row: case-insensitive substring of the key or the value."""
+    needle = query.lower()
+    return needle in row.key.lower() or needle in row.value.lower()
+
+
+def _hay(row: Row) -> str:
+    return f"{row.key.lower()}{HAYSTACK_SEPARATOR}{row.value.lower()}"
+
+
+def _rank(layer: str) -> int:
+    return LAYER_RANK.get(layer, len(LAYERS))
+
+
+def _layer_then_key(keys: list[str], layers: list[str]) -> list[int]:
+    """All indexes sorted by layer (memory, published, store, others) and then by key."""
+    everything = range(len(keys))
+    if not keys or layers.count(layers[0]) == len(layers):
+        return sorted(everything, key=keys.__getitem__)
+    order: list[int] = []
+    for layer in LAYERS:
+        order += sorted(compress(everything, map(layer.__eq__, layers)), key=keys.__getitem__)
+    if len(order) < len(keys):
+        others = compress(everything, map(not_, map(LAYER_RANK.__contains__, layers)))
+        order += sorted(others, key=lambda i: (layers[i], keys[i]))
+    return order
+
+
+def _common_run(
+    old_keys: list[str],
+    old_layers: list[str],
+    new_keys: list[str],
+    new_layers: list[str],
+    i: int,
+    j: int,
+    limit: int,
+) -> int:
+    """How many rows from old `i` and new `j` on have the same (layer, key), at most `limit`."""
+
+    def first_difference(a: list[str], b: list[str]) -> int:
+        differs = map(ne, islice(a, i, i + limit), islice(b, j, j + limit))
+        return next(compress(count(), differs), limit)
+
+    return min(first_difference(old_keys, new_keys), first_difference(old_layers, new_layers))
+
+
+def _find(keys: list[str], layers: list[str], key: str, layer: str, start: int, stop: int) -> int:
+    """Index of (layer, key) in keys[start:stop], or -1."""
+    while start < stop:
+        try:
+            start = keys.index(key, start, stop)
+        except ValueError:
+            return -1
+        if layers[start] == layer:
+            return start
+        start += 1
+    return -1
+
+
+def _align(
+    old_keys: list[str], old_layers: list[str], new_keys: list[str], new_layers: list[str]
+) -> list[tuple[int, int, int]]:
+    """Stretches of rows that are the same (layer, key) in the same order in both lists.
+
+    Each item is (old start, new start, length). A reload usually keeps almost every
+    row in place, with a few inserted or removed: those show up as short gaps that
+    a look-ahead steps over. Past a few gaps the rest is left to matching by key.
+    """
+    old_n, new_n = len(old_keys), len(new_keys)
+    tail = (
+        _common_run(
+            old_keys[::-1],
+            old_layers[::-1],
+            new_keys[::-1],
+            new_layers[::-1],
+            0,
+            0,
+            min(old_n, new_n),
+        )
+        if old_n and new_n and old_keys[-1] == new_keys[-1]
+        else 0
+    )
+    old_end, new_end = old_n - tail, new_n - tail
+    runs: list[tuple[int, int, int]] = []
+    i = j = gaps = 0
+    while i < old_end and j < new_end:
+        length = _common_run(
+            old_keys, old_layers, new_keys, new_layers, i, j, min(old_end - i, new_end - j)
+        )
+        if length:
+            runs.append((i, j, length))
+            i, j = i + length, j + length
+            continue
+        gaps += 1
+        if gaps > _MAX_GAPS:
+            break
+        # Rows removed (the new row shows up a little later in the old list) or
+        # inserted (the old row shows up a little later in the new list)?
+        removed = _find(
+            old_keys,
+            old_layers,
+            new_keys[j],
+            new_layers[j],
+            i + 1,
+            min(old_end, i + 1 + _LOOK_AHEAD),
+        )
+        inserted = _find(
+            new_keys,
+            new_layers,
+            old_keys[i],
+            old_layers[i],
+            j + 1,
+            min(new_end, j + 1 + _LOOK_AHEAD),
+        )
+        if removed >= 0 and (inserted < 0 or removed - i <= inserted - j):
+            i = removed
+        elif inserted >= 0:
+            j = inserted
+        else:
+            i, j = i + 1, j + 1  # Replaced: both go to matching by key.
+    if tail:
+        runs.append((old_end, new_end, tail))
+    return runs
+
+
+def _match(
+    old_keys: Iterable[str],
+    old_layers: Iterable[str],
+    old_indexes: list[int],
+    new_keys: list[str],
+    new_layers: list[str],
+) -> list[int]:
+    """For each new (layer, key): the old index with the same pair, or -1.
+
+    One dict of plain keys per layer (no tuples: a million of them would keep the
+    garbage collector busy), built and read by C loops only.
+    """
+    old_keys, old_layers = list(old_keys), list(old_layers)
+    known: dict[str, dict[str, int]] = {}
+    for layer in set(old_layers):
+        here = list(map(layer.__eq__, old_layers))
+        pairs = zip(compress(old_keys, here), compress(old_indexes, here), strict=True)
+        known[layer] = dict(pairs)
+    tables = map(known.get, new_layers, repeat({}))
+    return list(map(dict.get, tables, new_keys, repeat(-1)))
+
+
+class RowIndex:
+    """Rows plus what a big table needs to filter and sort them fast.
+
+    Built once per data change. Given the `previous` index it also works out the
+    `diff` and reuses the previous lowercase haystack and sort orders for every
+    row that kept its place, so a reload costs a compare rather than a rebuild.
+    """
+
+    def __init__(
+        self, rows: Iterable[Row], previous: RowIndex | None = None, *, want_keys: bool = False
+    ) -> None:
+        self.rows: list[Row] = list(rows)
+        self.keys: list[str] = list(map(attrgetter("key"), self.rows))
+        self.layers: list[str] = list(map(attrgetter("layer"), self.rows))
+        self._orders: dict[SortColumn, list[int]] = {}
+        self._gathers: dict[SortColumn, Callable[[bytes], Sequence[int]]] = {}
+        #: For each row of `previous`, its index here or -1 if it is gone (None: the same).
+        self._moved: list[int] | None = []
+        #: Sort orders of `previous`, patched into `_orders` when first asked for.
+        self._inherited: dict[SortColumn, list[int]] = {}
+        self._patch: tuple[list[int] | None, list[int], list[int], int] = (None, [], [], 0)
+        #: Keys of the rows added or changed since `previous` (only with `want_keys`).
+        self.touched: set[RowKey] = set()
+        if previous is None or not previous.rows:
+            #: Per row: lowercase key and value, for the filter.
+            self.haystack: list[str] = list(map(_hay, self.rows))
+            self.diff = RowDiff(added=len(self.rows))
+            if want_keys:
+                self.touched = set(zip(self.layers, self.keys, strict=True))
+        else:
+            self._update_from(previous, want_keys)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @cached_property
+    def key_width(self) -> int:
+        """The longest key, in characters, so the key column can fit the data."""
+        return max(map(len, self.keys), default=0)
+
+    @cached_property
+    def step_width(self) -> int:
+        """The longest source_step, in characters."""
+        return max(map(len, map(attrgetter("source_step"), self.rows)), default=0)
+
+    # ── updates ────────────────────────────────────────────────────────────
+
+    def _update_from(self, previous: RowIndex, want_keys: bool) -> None:
+        rows, old_rows, old_hay = self.rows, previous.rows, previous.haystack
+        new_n, old_n = len(rows), len(old_rows)
+        if old_n == new_n and previous.keys == self.keys and previous.layers == self.layers:
+            runs = [(0, 0, new_n)]  # Every row kept its place (a list compare runs in C).
+        else:
+            runs = _align(previous.keys, previous.layers, self.keys, self.layers)
+        in_place = runs == [(0, 0, new_n)] and old_n == new_n
+
+        # Aligned stretches carry over by slices and are compared in C, stretch by
+        # stretch; the rows left over between them are matched by key.
+        moved = None if in_place else [-1] * old_n  # old index -> new index, -1: gone
+        hay = old_hay if in_place else [""] * new_n
+        changed: list[int] = []
+        left_old: list[int] = []
+        left_new: list[int] = []
+        kept = old_at = new_at = 0
+        for old_start, new_start, length in runs:
+            left_old += range(old_at, old_start)
+            left_new += range(new_at, new_start)
+            old_at, new_at = old_start + length, new_start + length
+            if moved is not None:
+                moved[old_start:old_at] = range(new_start, new_at)
+                hay[new_start:new_at] = old_hay[old_start:old_at]
+            before = map(_fields, islice(old_rows, old_start, old_at))
+            after = map(_fields, islice(rows, new_start, new_at))
+            changed += compress(range(new_start, new_at), map(ne, before, after))
+            kept += length
+        left_old += range(old_at, old_n)
+        left_new += range(new_at, new_n)
+        added: list[int] = []
+        if left_new and moved is not None:
+            found = _match(
+                map(previous.keys.__getitem__, left_old),
+                map(previous.layers.__getitem__, left_old),
+                left_old,
+                list(map(self.keys.__getitem__, left_new)),
+                list(map(self.layers.__getitem__, left_new)),
+            )
+            for new_index, old_index in zip(left_new, found, strict=True):
+                if old_index < 0:
+                    added.append(new_index)
+                    continue
+                kept += 1
+                moved[old_index] = new_index
+                hay[new_index] = old_hay[old_index]
+                if _fields(old_rows[old_index]) != _fields(rows[new_index]):
+                    changed.append(new_index)
+        self._moved = moved
+        removed = old_n - kept
+        self.diff = RowDiff(added=len(added), changed=len(changed), removed=removed)
+        if want_keys:
+            self.touched = {(self.layers[i], self.keys[i]) for i in chain(added, changed)}
+        if changed and hay is old_hay:
+            hay = list(hay)
+        for i in chain(added, changed):
+            hay[i] = _hay(rows[i])
+        self.haystack = hay
+
+        # Sort orders: the previous ones, renumbered and patched when first asked for.
+        self._inherited = dict(previous._orders)
+        if in_place and not changed:
+            self._gathers = dict(previous._gathers)
+        self._patch = (moved, added, changed, removed)
+
+    def _patched_order(self, column: SortColumn) -> list[int] | None:
+        """The previous index's order for `column`, brought up to date; None if not worth it."""
+        order = self._inherited.pop(column, None)
+        if order is None:
+            return None
+        moved, added, changed, removed = self._patch
+        keyed = column in ("layer", "key")  # Orders that depend on layer and key only.
+        place = added if keyed else [*added, *changed]
+        if len(place) > PATCH_LIMIT:
+            return None
+        if not place and moved is None:
+            return order  # Same rows in the same places, nothing to move: the same order.
+        if moved is not None:
+            order = list(map(moved.__getitem__, order))
+            if removed:
+                order = list(filter((-1).__ne__, order))
+        if not keyed and changed:
+            order = list(filterfalse(set(changed).__contains__, order))
+        sort_key = self._sort_key(column)
+        for i in place:
+            insort(order, i, key=sort_key)
+        return order
+
+    def new_index_of(self, old_index: int) -> int | None:
+        """Where the row at `old_index` of the previous index is now (None if it is gone)."""
+        if self._moved is None:
+            return old_index if 0 <= old_index < len(self.rows) else None
+        if not 0 <= old_index < len(self._moved):
+            return None
+        found = self._moved[old_index]
+        return None if found < 0 else found
+
+    def find(self, row_key: RowKey) -> int | None:
+        """Index of the row with this `row_key`: a search in C, fine once per user action."""
+        layer, key = row_key
+        start = 0
+        while True:
+            try:
+                found = self.keys.index(key, start)
+            except ValueError:
+                return None
+            if self.layers[found] == layer:
+                return found
+            start = found + 1
+
+    # ── sorting ────────────────────────────────────────────────────────────
+
+    def _sort_key(self, column: SortColumn) -> Callable[[int], tuple[object, ...]]:
+        """One row's complete sort key for `column`: what `order` sorts by, ties included."""
+        rows = self.rows
+        if column == "layer":
+            return lambda i: (_rank(rows[i].layer), rows[i].key)
+        if column == "key":
+            return lambda i: (rows[i].key, _rank(rows[i].layer))
+        if column == "time":
+            return lambda i: (-rows[i].timestamp, rows[i].key, _rank(rows[i].layer))
+        return lambda i: (rows[i].source_step, rows[i].key, _rank(rows[i].layer))
+
+    def order(self, column: SortColumn) -> list[int]:
+        """Indexes of all rows, ascending by `column` (cached: do not change the list).
+
+        Ties break by key and layer. `time` sorts by age: the youngest entry first.
+        """
+        order = self._orders.get(column)
+        if order is None:
+            order = self._patched_order(column)
+            if order is None:
+                order = self._sorted(column)
+            self._orders[column] = order
+        return order
+
+    def _sorted(self, column: SortColumn) -> list[int]:
+        if column == "layer":
+            return _layer_then_key(self.keys, self.layers)
+        if column == "key":
+            # The layer order is one sorted run per layer: a stable sort merges them.
+            return sorted(self.order("layer"), key=self.keys.__getitem__)
+        if column == "time":
+            stamps = list(map(attrgetter("timestamp"), self.rows))
+            # reverse=True keeps equal stamps in key order: youngest first, then by key.
+            return sorted(self.order("key"), key=stamps.__getitem__, reverse=True)
+        if column == "source_step":
+            steps = list(map(attrgetter("source_step"), self.rows))
+            return sorted(self.order("key"), key=steps.__getitem__)
+        raise ValueError(f"unknown sort column: {column!r}")
+
+    # ── filtering ──────────────────────────────────────────────────────────
+
+    def filter(
+        self,
+        needle: str,
+        candidates: Sequence[int] | None = None,
+        *,
+        column: SortColumn = "layer",
+    ) -> list[int]:
+        """Indexes of the rows whose key or value contains `needle` (already lowercase).
+
+        Only `candidates` are tried, in their order, when given. Otherwise every row
+        is, and the result comes in `order(column)`: the haystack is then read
+        straight through (far faster than hopping about in it) and the hits are
+        gathered into sort order afterwards.
+        """
+        hay = self.haystack
+        if HAYSTACK_SEPARATOR in needle:  # Could match across key and value: check each.
+            rows = self.rows
+            pool = self.order(column) if candidates is None else candidates
+            return [i for i in pool if row_matches(rows[i], needle)]
+        if candidates is not None:
+            tried = map(contains, map(hay.__getitem__, candidates), repeat(needle))
+            return list(compress(candidates, tried))
+        order = self.order(column)
+        if len(order) < 2:
+            return [i for i in order if needle in hay[i]]
+        gather = self._gathers.get(column)
+        if gather is None:
+            gather = self._gathers[column] = itemgetter(*order)
+        return list(compress(order, gather(bytes(map(contains, hay, repeat(needle))))))
+
+
+class RowView:
+    """The visible rows of a `RowIndex`: filtered by a query, in one sort order.
+
+    A query that extends an earlier one narrows that earlier result instead of
+    scanning every row; recent results are kept, so backspace is instant too.
+    """
+
+    #: How many recent filter results to keep.
+    CACHE_SIZE = 8
+
+    def __init__(
+        self,
+        index: RowIndex | None = None,
+        *,
+        column: SortColumn = "layer",
+        reverse: bool = False,
+        query: str = "",
+    ) -> None:
+        self.index = index if index is not None else RowIndex(())
+        self.column: SortColumn = column
+        self.reverse = reverse
+        self.query = query
+        self._recent: list[tuple[str, list[int]]] = []
+        #: Indexes into `index.rows` of the rows shown, top to bottom.
+        self.visible: list[int] = []
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self._recent.clear()
+        self.visible = self._filtered(self.query)
+
+    def _filtered(self, query: str) -> list[int]:
+        needle = query.lower()
+        if not needle:
+            order = self.index.order(self.column)
+            return order[::-1] if self.reverse else order
+        for cached, result in self._recent:
+            if cached == needle:
+                return result
+        # The smallest earlier result that holds every match of this query.
+        base: list[int] | None = None
+        for cached, result in self._recent:
+            if cached in needle and (base is None or len(result) < len(base)):
+                base = result
+        if base is not None and len(base) * 3 > len(self.index):
+            base = None  # A full scan in the haystack's own order is faster.
+        if base is None:
+            result = self.index.filter(needle, column=self.column)
+            if self.reverse:
+                result.reverse()
+        else:
+            result = self.index.filter(needle, base)
+        self._recent.append((needle, result))
+        del self._recent[: -self.CACHE_SIZE]
+        return result
+
+    def set_index(self, index: RowIndex) -> None:
+        """New data; the query and the sort stay."""
+        self.index = index
+        self._refresh()
+
+    def set_query(self, query: str) -> None:
+        self.query = query
+        self.visible = self._filtered(query)
+
+    def set_sort(self, column: SortColumn, reverse: bool = False) -> None:
+        if column not in SORT_COLUMNS:
+            raise ValueError(f"unknown sort column: {column!r}")
+        self.column = column
+        self.reverse = reverse
+        self._refresh()
+
+    def __len__(self) -> int:
+        return len(self.visible)
+
+    def row(self, position: int) -> Row:
+        return self.index.rows[self.visible[position]]
+
+    def matches(self, index: int) -> bool:
+        """Whether row `index` passes the current query."""
+        needle = self.query.lower()
+        if HAYSTACK_SEPARATOR in needle:
+            return row_matches(self.index.rows[index], needle)
+        return needle in self.index.haystack[index]
+
+    def position_of(self, index: int | None) -> int | None:
+        """Where row `index` is among the visible rows (None if filtered out or absent)."""
+        if index is None or not self.matches(index):
+            return None
+        try:
+            return self.visible.index(index)
+        except ValueError:
+            return None
+
+
+class VisibleRows(Sequence[Row]):
+    """A read-only sequence of the visible rows that does not copy them."""
+
+    __slots__ = ("_indexes", "_rows")
+
+    def __init__(self, rows: list[Row], indexes: list[int]) -> None:
+        self._rows = rows
+        self._indexes = indexes
+
+    def __len__(self) -> int:
+        return len(self._indexes)
+
+    @overload
+    def __getitem__(self, item: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[Row]: ...
+
+    def __getitem__(self, item: int | slice) -> Row | list[Row]:
+        if isinstance(item, slice):
+            return list(map(self._rows.__getitem__, self._indexes[item]))
+        return self._rows[self._indexes[item]]

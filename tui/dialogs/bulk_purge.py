@@ -22,8 +22,8 @@ from textual.widgets import Button, Input, Static
 
 from ..display import one_line, safe
 from ..model import Row
-from ._base import DialogScreen, field_line, title
 from ..widgets.safe_inputs import SafeInput
+from ._base import DialogScreen, field_line, title
 
 #: Widest key column in the preview; longer keys are cut.
 KEY_COLUMN = 30

@@ -16,8 +16,8 @@ from textual.widgets.text_area import LanguageDoesNotExist
 
 from ..display import as_json, looks_like_json, one_line, safe
 from ..model import Row
-from ._base import DialogScreen, field_line, message_line, title
 from ..widgets.safe_inputs import SafeInput, SafeTextArea, hidden_characters
+from ._base import DialogScreen, field_line, message_line, title
 
 
 @dataclass(frozen=True)

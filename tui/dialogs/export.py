@@ -14,8 +14,8 @@ from textual.content import Content
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from ..display import safe
-from ._base import DialogScreen, field_line, message_line, title
 from ..widgets.safe_inputs import SafeInput
+from ._base import DialogScreen, field_line, message_line, title
 
 ExportFormat = Literal["json", "csv"]
 

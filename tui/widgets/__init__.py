@@ -1,1 +1,1 @@
-"""Widgets of the axon-scopes app."""
+"""Reusable widgets of the axon-scopes app; each talks to the app only through messages."""

@@ -1,0 +1,403 @@
+"""The app driven with Pilot over real store files: every action, undo, read-only, safety."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from textual.widgets import Input, TextArea
+
+from core import ScopedSessionManager
+from tui.app import ScopesApp
+from tui.dialogs import (
+    AddDialog,
+    BulkPurgeDialog,
+    ConflictDialog,
+    EditDialog,
+    ExportDialog,
+    HelpScreen,
+    MessageDialog,
+    PurgeDialog,
+)
+from tui.widgets.detail import DetailPane
+from tui.widgets.entry_table import EntryTable
+
+from .tui_support import SIZE, demo_store, open_app, settle
+
+HOSTILE = {
+    "markup.bold": "[bold]x",
+    "markup.close": "[/bold]",
+    "markup.link": "[link=https://evil]x[/link]",
+    "markup.click": "[@click=app.quit]x[/]",
+    "osc.title": "\x1b]0;TITLE\x07",
+    "bidi": "abc\u202edef",
+}
+
+
+def disk(base: Path, scope: str) -> dict[str, str]:
+    """What the store file holds now, read independently of the app."""
+    name = f".{base.name}__{scope.replace(':', '_')}.session.json"
+    entries = json.loads((base.parent / name).read_text(encoding="utf-8"))
+    return {e["key"]: e["value"] for e in entries}
+
+
+async def select(app: ScopesApp, pilot: object, scope: str) -> None:
+    ref = next(r for r in app.catalog.refs() if r.scope == scope)
+    app.select_scope(ref)
+    await settle(app, pilot)
+
+
+async def cursor_to(app: ScopesApp, pilot: object, key: str, layer: str = "store") -> None:
+    assert app.table.move_cursor_to_key((layer, key))
+    await settle(app, pilot)
+
+
+async def test_start_shows_global_and_tree(tmp_path: Path) -> None:
+    base = demo_store(tmp_path)
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.current is not None and app.current.scope == "global"
+        keys = {row.key for row in app.table.visible_rows}
+        assert keys == {"motd", "server.config", "server.version", "tenants"}
+        labels = [str(node.label) for node in app.tree.root.children[0].children]
+        assert labels[0].startswith("global")
+        assert [label for label in labels[1:]] == ["flows", "daemons", "custom"]
+
+
+async def test_filter_and_sort(tmp_path: Path) -> None:
+    app = open_app(demo_store(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await pilot.press(*"SERVER")
+        await settle(app, pilot)
+        # Key or value, case-insensitive: motd's value mentions the server too.
+        assert {r.key for r in app.table.visible_rows} == {
+            "motd",
+            "server.config",
+            "server.version",
+        }
+        await pilot.press(*".v")
+        await settle(app, pilot)
+        assert {r.key for r in app.table.visible_rows} == {"server.version"}
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.table.row_count == 4
+        # Default: by layer. Each press: this column reversed, then the next column.
+        seen = []
+        for _ in range(5):
+            await pilot.press("s")
+            seen.append((app.table.sort_column, app.table.sort_reverse))
+        assert seen == [
+            ("layer", True),
+            ("source_step", False),
+            ("source_step", True),
+            ("key", False),
+            ("key", True),
+        ]
+        assert app.table.visible_rows[0].key == "tenants"
+
+
+async def test_edit_store_entry_flushes_and_undo_restores(tmp_path: Path) -> None:
+    base = demo_store(tmp_path)
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await cursor_to(app, pilot, "server.version")
+        await pilot.press("e")
+        assert isinstance(app.screen, EditDialog)
+        app.screen.query_one("#value", TextArea).text = "1.0.0"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert disk(base, "global")["server.version"] == "1.0.0"
+        assert app.table.cursor_row is not None and app.table.cursor_row.value == "1.0.0"
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert disk(base, "global")["server.version"] == "0.9.4"
+
+
+async def test_escape_cancels_edit(tmp_path: Path) -> None:
+    base = demo_store(tmp_path)
+    before = disk(base, "global")
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        assert isinstance(app.screen, EditDialog)
+        app.screen.query_one("#value", TextArea).text = "changed"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, EditDialog)
+    assert disk(base, "global") == before
+
+
+async def test_add_to_store_and_memory_then_undo(tmp_path: Path) -> None:
+    base = demo_store(tmp_path)
+    manager = ScopedSessionManager(base)
+    app = open_app(manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        assert isinstance(app.screen, AddDialog)
+        app.screen.query_one("#key", Input).value = "added.key"
+        app.screen.query_one("#value", TextArea).text = "fresh"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert disk(base, "global")["added.key"] == "fresh"
+
+        await pilot.press("a")
+        app.screen.query_one("#key", Input).value = "scratch"
+        app.screen.query_one("#value", TextArea).text = "in memory"
+        await pilot.click("#layer-memory")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        entry = manager.recall("global", "scratch")
+        assert entry is not None and entry.value == "in memory"
+        assert ("memory", "scratch") in {r.row_key for r in app.table.visible_rows}
+        assert "scratch" not in disk(base, "global")
+
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert manager.recall("global", "scratch") is None
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert "added.key" not in disk(base, "global")
+
+
+async def test_purge_cancel_is_default_then_purge_and_undo(tmp_path: Path) -> None:
+    base = demo_store(tmp_path)
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await cursor_to(app, pilot, "tenants")
+        await pilot.press("d")
+        assert isinstance(app.screen, PurgeDialog)
+        await pilot.press("enter")  # Cancel has the focus
+        await settle(app, pilot)
+        assert "tenants" in disk(base, "global")
+
+        await pilot.press("delete")
+        assert isinstance(app.screen, PurgeDialog)
+        await pilot.click("#purge")
+        await settle(app, pilot)
+        assert "tenants" not in disk(base, "global")
+        assert ("store", "tenants") not in {r.row_key for r in app.table.visible_rows}
+
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert disk(base, "global")["tenants"] == '["acme", "globex", "initech"]'
+
+
+async def test_bulk_purge_deletes_exactly_the_previewed_entries(tmp_path: Path) -> None:
+    base = demo_store(tmp_path)
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, "flow:ingest")
+        await pilot.press("D")
+        assert isinstance(app.screen, BulkPurgeDialog)
+        app.screen.query_one("#query", Input).value = "batch.000"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        # Another process adds a matching key after the preview.
+        other = ScopedSessionManager(base)
+        other.persist("flow:ingest", "batch.0000-late", "{}", "load")
+        other.flush("flow:ingest")
+        await pilot.click("#purge")
+        await settle(app, pilot)
+        left = disk(base, "flow:ingest")
+        assert [k for k in left if k.startswith("batch.000")] == ["batch.0000-late"]
+        assert "batch.0010" in left and "cursor" in left
+
+        await pilot.press("u")
+        await settle(app, pilot)
+        restored = disk(base, "flow:ingest")
+        assert all(f"batch.{i:04d}" in restored for i in range(1, 10))
+
+
+async def test_read_only_refuses_every_write_and_says_why(tmp_path: Path) -> None:
+    base = demo_store(tmp_path)
+    before = (base.parent / ".axon-server__global.session.json").read_bytes()
+    app = open_app(base, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for key in ("e", "enter", "a", "d", "D", "u"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert not isinstance(app.screen, (EditDialog, AddDialog, PurgeDialog))
+        messages = [n.message for n in app._notifications]
+        assert messages and all("read-only" in m for m in messages)
+    assert (base.parent / ".axon-server__global.session.json").read_bytes() == before
+
+
+async def test_hostile_values_show_literally_and_never_act(tmp_path: Path) -> None:
+    base = tmp_path / "axon-server"
+    writer = ScopedSessionManager(base)
+    for key, value in HOSTILE.items():
+        writer.persist("global", key, value, "[red]step")
+    writer.flush("global")
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.query_one(EntryTable)
+        lines = [
+            "".join(seg.text for seg in table.render_line(y)) for y in range(table.size.height)
+        ]
+        screen_text = "\n".join(lines)
+        assert "[bold]x" in screen_text and "[@click=app.quit]x[/]" in screen_text
+        assert "␛]0;TITLE␇" in screen_text and "<U+202E>" in screen_text
+        assert "\x1b" not in screen_text and "\u202e" not in screen_text
+        # Click every row: a [@click=...] value must not run its action.
+        for y in range(1, len(HOSTILE) + 1):
+            await pilot.click(EntryTable, offset=(30, y))
+            await settle(app, pilot)
+        assert app.is_running
+        await cursor_to(app, pilot, "osc.title")
+        detail = app.query_one(DetailPane)
+        shown = "\n".join(str(s.render()) for s in detail.query("Static"))
+        assert "\x1b" not in shown and "␛]0;TITLE␇" in shown
+
+
+async def test_unreadable_scope_is_marked_explained_and_untouched(tmp_path: Path) -> None:
+    base = demo_store(tmp_path)
+    bad = tmp_path / ".axon-server__flow_broken.session.json"
+    bad.write_bytes(b'[{"key": "a", "value": 1, "timestamp": 1, "source_step": "s"}]')
+    before = bad.read_bytes()
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        ref = next(r for r in app.catalog.refs() if r.scope == "flow:broken")
+        assert "unreadable" in str(app.tree.node_for(ref).label)
+        await select(app, pilot, "flow:broken")
+        banner = app.query_one("#scope-banner")
+        assert banner.display and "$[0].value" in str(banner.render())
+        for key in ("a", "e", "d"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert not isinstance(app.screen, (AddDialog, EditDialog, PurgeDialog))
+        app.tree.focus()
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MessageDialog)
+    assert bad.read_bytes() == before
+
+
+async def test_empty_state_says_where_it_looked(tmp_path: Path) -> None:
+    app = open_app(tmp_path / "axon-server")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        empty = app.query_one("#empty")
+        assert empty.display
+        text = str(empty.render())
+        assert ".axon-server__*.session.json" in text and str(tmp_path.resolve()) in text
+
+
+async def test_directory_mode_has_one_root_per_base(tmp_path: Path) -> None:
+    ScopedSessionManager(tmp_path / "alpha").persist("global", "a", "1", "s")
+    ScopedSessionManager(tmp_path / "beta").persist("flow:x", "b", "2", "s")
+    for name in ("alpha", "beta"):
+        m = ScopedSessionManager(tmp_path / name)
+        m.persist("global", "k", name, "s")
+        m.flush_all()
+    app = open_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        roots = [str(n.label) for n in app.tree.root.children]
+        assert roots == ["alpha", "beta"]
+
+
+async def test_live_manager_memory_layer_is_editable(tmp_path: Path) -> None:
+    manager = ScopedSessionManager(tmp_path / "axon-server")
+    manager.remember("global", "note", "before", "flow")
+    app = open_app(manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await cursor_to(app, pilot, "note", layer="memory")
+        await pilot.press("e")
+        app.screen.query_one("#value", TextArea).text = "after"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        entry = manager.recall("global", "note")
+        assert entry is not None and entry.value == "after" and entry.source_step == "tui"
+
+
+async def test_copy_and_export(tmp_path: Path) -> None:
+    base = demo_store(tmp_path)
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await cursor_to(app, pilot, "server.config")
+        await pilot.press("c")
+        assert app.clipboard == disk(base, "global")["server.config"]
+        await pilot.press("x")
+        assert isinstance(app.screen, ExportDialog)
+        target = tmp_path / "out.json"
+        app.screen.query_one("#path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        exported = json.loads(target.read_text(encoding="utf-8"))
+        assert exported["scope"] == "global" and exported["count"] == 4
+
+
+async def test_edit_conflict_never_overwrites_silently(tmp_path: Path) -> None:
+    base = demo_store(tmp_path)
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await cursor_to(app, pilot, "motd")
+        await pilot.press("e")
+        app.screen.query_one("#value", TextArea).text = "mine"
+        other = ScopedSessionManager(base)
+        other.persist("global", "motd", "theirs", "ext")
+        other.flush("global")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConflictDialog)
+        await pilot.click("#theirs")
+        await settle(app, pilot)
+        assert disk(base, "global")["motd"] == "theirs"
+
+        await pilot.press("e")
+        app.screen.query_one("#value", TextArea).text = "mine again"
+        other.persist("global", "motd", "theirs 2", "ext")
+        other.flush("global")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.click("#mine")
+        await settle(app, pilot)
+        assert disk(base, "global")["motd"] == "mine again"
+
+
+async def test_purge_asks_again_when_the_entry_changed(tmp_path: Path) -> None:
+    base = demo_store(tmp_path)
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await cursor_to(app, pilot, "tenants")
+        await pilot.press("d")
+        other = ScopedSessionManager(base)
+        other.persist("global", "tenants", "[]", "ext")
+        other.flush("global")
+        await pilot.click("#purge")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PurgeDialog)
+        assert app.screen.row.value == "[]"
+        assert "tenants" in disk(base, "global")
+        await pilot.click("#purge")
+        await settle(app, pilot)
+        assert "tenants" not in disk(base, "global")
+
+
+async def test_every_action_is_in_the_palette_and_help(tmp_path: Path) -> None:
+    app = open_app(demo_store(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for title in ("Filter entries", "Edit entry", "Add entry", "Purge entry", "Bulk purge",
+                      "Copy value", "Export scope", "Undo", "Reload", "Help"):
+            assert title in titles
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)

@@ -1,0 +1,274 @@
+"""The table's data model: diffing by row_key, filtering, sorting (no widgets)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from core import MemoryEntry
+from tui import model
+from tui.model import (
+    SORT_COLUMNS,
+    Row,
+    RowDiff,
+    RowIndex,
+    RowView,
+    SortColumn,
+    VisibleRows,
+    build_rows,
+    row_matches,
+)
+
+RANK = {"memory": 0, "published": 1, "store": 2}
+SORT_KEYS = {
+    "layer": lambda r: (RANK[r.layer], r.key),
+    "key": lambda r: (r.key, RANK[r.layer]),
+    "time": lambda r: (-r.timestamp, r.key, RANK[r.layer]),
+    "source_step": lambda r: (r.source_step, r.key, RANK[r.layer]),
+}
+
+
+def expected(rows: list[Row], column: SortColumn, reverse: bool, query: str = "") -> list[Row]:
+    """The reference: Python's sort and Axon's query, row by row."""
+    ordered = sorted(rows, key=SORT_KEYS[column])
+    if reverse:
+        ordered.reverse()
+    return [r for r in ordered if row_matches(r, query)]
+
+
+def shown(view: RowView) -> list[Row]:
+    return [view.index.rows[i] for i in view.visible]
+
+
+def random_rows(rnd: random.Random, count: int) -> list[Row]:
+    rows: dict[tuple[str, str], Row] = {}
+    for _ in range(count):
+        layer = rnd.choice(["memory", "store", "store", "published"])
+        key = rnd.choice(["a", "B", "c", "Dd", "é"]) + str(rnd.randint(0, count))
+        value = rnd.choice(["x", "Yy", "al", "ALp", "ǅ", ""]) + str(rnd.randint(0, 9))
+        rows[(layer, key)] = Row(
+            layer,  # type: ignore[arg-type]
+            key,
+            value,
+            rnd.randint(0, 5),
+            rnd.choice(["s1", "s2", "tui"]),
+            rnd.random() < 0.1,
+        )
+    # Grouped by layer, as build_rows returns them.
+    return sorted(rows.values(), key=lambda r: RANK[r.layer])
+
+
+def mutate(rnd: random.Random, rows: list[Row]) -> list[Row]:
+    rows = list(rows)
+    for _ in range(rnd.randint(0, 8)):
+        roll = rnd.random()
+        if roll < 0.3 and rows:
+            del rows[rnd.randrange(len(rows))]
+        elif roll < 0.6:
+            layer = rnd.choice(["memory", "store", "published"])
+            key = f"n{rnd.randint(0, 999)}"
+            if all(r.row_key != (layer, key) for r in rows):
+                new = Row(layer, key, "new", rnd.randint(0, 5), "s")  # type: ignore[arg-type]
+                rows.insert(rnd.randint(0, len(rows)), new)
+        elif rows:
+            i = rnd.randrange(len(rows))
+            r = rows[i]
+            rows[i] = Row(
+                r.layer,
+                r.key,
+                r.value + rnd.choice(["", "q"]),
+                r.timestamp + rnd.choice([0, 1]),
+                r.source_step,
+                r.conflict if rnd.random() < 0.8 else not r.conflict,
+            )
+    if rnd.random() < 0.1:
+        rnd.shuffle(rows)
+    return rows
+
+
+# ── RowIndex: diff, haystack, orders ──────────────────────────────────────
+
+
+@pytest.mark.parametrize("patch_limit", [2, 512])
+def test_update_matches_a_rebuild(monkeypatch: pytest.MonkeyPatch, patch_limit: int) -> None:
+    """Whatever moved, a reload equals an index built from scratch, and diffs by row_key."""
+    monkeypatch.setattr(model, "PATCH_LIMIT", patch_limit)
+    rnd = random.Random(patch_limit)
+    for _ in range(400):
+        old = random_rows(rnd, rnd.randint(0, 40))
+        new = mutate(rnd, old)
+        previous = RowIndex(old)
+        for column in rnd.sample(SORT_COLUMNS, rnd.randint(0, 4)):
+            previous.order(column)
+        index = RowIndex(new, previous, want_keys=True)
+        fresh = RowIndex(new)
+
+        before = {r.row_key: r for r in old}
+        after = {r.row_key: r for r in new}
+        added = after.keys() - before.keys()
+        removed = before.keys() - after.keys()
+        changed = {k for k in after.keys() & before.keys() if after[k] != before[k]}
+        assert index.diff == RowDiff(len(added), len(changed), len(removed))
+        assert index.touched == added | changed
+        assert index.haystack == fresh.haystack
+        for column in SORT_COLUMNS:
+            assert index.order(column) == fresh.order(column)
+        for i, row in enumerate(old):
+            moved_to = index.new_index_of(i)
+            if row.row_key in after:
+                assert moved_to is not None and new[moved_to].row_key == row.row_key
+            else:
+                assert moved_to is None
+
+
+def test_large_reload_with_a_purge_and_an_add() -> None:
+    """A removed row mid-way and one appended: both found, the rest lined up."""
+    rows = [Row("store", f"k{i:05d}", f"v{i}", i, "s") for i in range(5000)]
+    rows[10:10] = [Row("memory", "m", "1", 1, "s")]
+    previous = RowIndex(rows)
+    previous.order("layer")
+    new = [*rows[:500], *rows[501:], Row("store", "zz", "new", 1, "s")]
+    new[3000] = Row("store", new[3000].key, "edited", 9, "s")
+    index = RowIndex(new, previous, want_keys=True)
+    assert index.diff == RowDiff(added=1, changed=1, removed=1)
+    assert index.touched == {("store", "zz"), ("store", new[3000].key)}
+    assert index.order("layer") == RowIndex(new).order("layer")
+    assert index.new_index_of(500) is None
+    assert index.new_index_of(501) == 500
+
+
+def test_first_index_counts_every_row_as_added() -> None:
+    rows = [Row("store", "a", "1", 1, "s"), Row("memory", "a", "2", 1, "s")]
+    index = RowIndex(rows, want_keys=True)
+    assert index.diff == RowDiff(added=2)
+    assert index.touched == {("store", "a"), ("memory", "a")}
+    assert not RowDiff()
+    assert RowDiff(changed=1)
+
+
+def test_find_by_row_key() -> None:
+    rows = [Row("memory", "k", "1", 1, "s"), Row("store", "k", "2", 1, "s")]
+    index = RowIndex(rows)
+    assert index.find(("store", "k")) == 1
+    assert index.find(("memory", "k")) == 0
+    assert index.find(("published", "k")) is None
+
+
+def test_default_order_is_memory_published_store_then_key() -> None:
+    rows = [
+        Row("store", "a", "", 1, "s"),
+        Row("published", "b", "", 1, "s"),
+        Row("memory", "c", "", 1, "s"),
+        Row("memory", "a", "", 1, "s"),
+    ]
+    view = RowView(RowIndex(rows))
+    assert [r.row_key for r in shown(view)] == [
+        ("memory", "a"),
+        ("memory", "c"),
+        ("published", "b"),
+        ("store", "a"),
+    ]
+
+
+@pytest.mark.parametrize("column", SORT_COLUMNS)
+@pytest.mark.parametrize("reverse", [False, True])
+def test_sort_each_column(column: SortColumn, reverse: bool) -> None:
+    rows = random_rows(random.Random(7), 300)
+    view = RowView(RowIndex(rows))
+    view.set_sort(column, reverse)
+    assert shown(view) == expected(rows, column, reverse)
+
+
+def test_time_sorts_youngest_first() -> None:
+    rows = [Row("store", "old", "", 10, "s"), Row("store", "new", "", 20, "s")]
+    view = RowView(RowIndex(rows), column="time")
+    assert [r.key for r in shown(view)] == ["new", "old"]
+
+
+def test_unknown_sort_column_is_refused() -> None:
+    with pytest.raises(ValueError):
+        RowView().set_sort("value")  # type: ignore[arg-type]
+
+
+# ── filtering ─────────────────────────────────────────────────────────────
+
+
+def test_filter_is_case_insensitive_on_key_or_value() -> None:
+    rows = [
+        Row("store", "Alpha", "one", 1, "s"),
+        Row("store", "beta", "ALPHABET", 1, "s"),
+        Row("store", "gamma", "delta", 1, "alpha"),  # source_step is not searched
+    ]
+    view = RowView(RowIndex(rows))
+    view.set_query("aLpHa")
+    assert [r.key for r in shown(view)] == ["Alpha", "beta"]
+
+
+def test_query_never_matches_across_key_and_value() -> None:
+    rows = [Row("store", "ab", "cd", 1, "s"), Row("store", "x", "b\x00c", 1, "s")]
+    view = RowView(RowIndex(rows))
+    view.set_query("b\x00c")
+    assert [r.key for r in shown(view)] == ["x"]
+
+
+@pytest.mark.parametrize("column", SORT_COLUMNS)
+@pytest.mark.parametrize("reverse", [False, True])
+def test_narrowing_equals_full_filter(column: SortColumn, reverse: bool) -> None:
+    rows = random_rows(random.Random(3), 400)
+    typed = RowView(RowIndex(rows), column=column, reverse=reverse)
+    for query in ["a", "A1", "a12", "a1", "", "y", "yy", "Yy3", "ǆ"]:
+        typed.set_query(query)
+        fresh = RowView(RowIndex(rows), column=column, reverse=reverse, query=query)
+        assert typed.visible == fresh.visible
+        assert shown(typed) == expected(rows, column, reverse, query)
+
+
+def test_backspace_reuses_the_earlier_result() -> None:
+    rows = random_rows(random.Random(5), 200)
+    view = RowView(RowIndex(rows))
+    view.set_query("a")
+    first = view.visible
+    view.set_query("a1")
+    view.set_query("a")
+    assert view.visible is first
+    view.set_query("")
+    assert shown(view) == expected(rows, "layer", False)
+
+
+def test_filter_and_sort_survive_new_data() -> None:
+    rows = random_rows(random.Random(9), 200)
+    view = RowView(RowIndex(rows), column="key", reverse=True, query="a")
+    new = mutate(random.Random(1), rows)
+    view.set_index(RowIndex(new, view.index))
+    assert shown(view) == expected(new, "key", True, "a")
+
+
+def test_position_of() -> None:
+    rows = [Row("store", k, v, 1, "s") for k, v in [("a", "x"), ("b", "y"), ("c", "x")]]
+    view = RowView(RowIndex(rows), query="x")
+    assert view.position_of(2) == 1
+    assert view.position_of(1) is None
+    assert view.position_of(None) is None
+
+
+def test_visible_rows_is_a_view() -> None:
+    rows = [Row("store", k, "", 1, "s") for k in "abc"]
+    visible = VisibleRows(rows, [2, 0])
+    assert len(visible) == 2
+    assert visible[0].key == "c"
+    assert visible[-1].key == "a"
+    assert [r.key for r in visible[::-1]] == ["a", "c"]
+    assert [r.key for r in visible] == ["c", "a"]
+
+
+# ── build_rows ────────────────────────────────────────────────────────────
+
+
+def test_build_rows_flags_disagreeing_layers() -> None:
+    memory = [MemoryEntry("k", "1", 1, "s"), MemoryEntry("same", "v", 1, "s")]
+    store = [MemoryEntry("k", "2", 1, "s"), MemoryEntry("same", "v", 1, "s")]
+    rows = {r.row_key: r for r in build_rows(memory, store)}
+    assert rows[("memory", "k")].conflict and rows[("store", "k")].conflict
+    assert not rows[("memory", "same")].conflict
+    assert not rows[("store", "same")].conflict

@@ -1,0 +1,803 @@
+"""The axon-scopes app: scope tree, two-layer entry table, detail pane, dialogs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, Tree
+
+from core import ScopedSessionManager, ScopeError
+
+from . import changes
+from .catalog import Catalog, ScopeRef
+from .commands import COMMANDS, HELP_SECTIONS
+from .dialogs import (
+    DIALOGS_CSS_PATH,
+    AddDialog,
+    AddResult,
+    BulkPurgeDialog,
+    ConflictChoice,
+    ConflictDialog,
+    EditDialog,
+    EditResult,
+    ExportDialog,
+    ExportResult,
+    HelpScreen,
+    MessageDialog,
+    PurgeDialog,
+)
+from .display import safe
+from .live import LiveReader
+from .messages import (
+    CatalogScanned,
+    EditConflict,
+    ExportFinished,
+    PurgeChanged,
+    ScopeRowsLoaded,
+    ScopesRechecked,
+    StoreFilesChanged,
+    WriteFinished,
+)
+from .model import Row, build_rows
+from .watcher import StoreWatcher
+from .widgets.detail import DetailPane
+from .widgets.entry_table import EntryTable
+from .widgets.header import StoreHeader
+from .widgets.safe_inputs import SafeInput
+from .widgets.scope_tree import ScopeInfo, ScopeTree
+
+Clock = Callable[[], float]
+SORT_CYCLE = ("key", "time", "layer", "source_step")
+READ_ONLY_REASON = "read-only: started with --read-only, so nothing can be changed"
+
+
+class ScopesApp(App[None]):
+    """Browse and edit the scopes of one or more Axon stores."""
+
+    CSS_PATH = ["app.tcss", DIALOGS_CSS_PATH]
+    TITLE = "axon-scopes"
+    #: Dialogs and inputs read this; tests and pictures turn it off for steady frames.
+    CURSOR_BLINK = True
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "sort", "Sort"),
+        Binding("a", "add", "Add"),
+        Binding("e", "edit", "Edit", show=False),
+        Binding("d,delete", "purge", "Purge"),
+        Binding("D", "bulk_purge", "Bulk purge", show=False),
+        Binding("c", "copy", "Copy", show=False),
+        Binding("x", "export", "Export", show=False),
+        Binding("u", "undo", "Undo"),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("p", "pause", "Pause"),
+        Binding("f", "follow", "Follow", show=False),
+    ]
+
+    #: Seconds between stat-based checks that catch anything the watcher missed.
+    RECONCILE_S = 2.0
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        read_only: bool = False,
+        watch: bool = True,
+        clock: Clock = time.time,
+        theme: str | None = None,
+        cursor_blink: bool = True,
+        age_refresh: float | None = 15.0,
+    ) -> None:
+        super().__init__()
+        self.CURSOR_BLINK = cursor_blink
+        self.age_refresh = age_refresh
+        self.catalog = catalog
+        self.read_only = read_only
+        self.watch_enabled = watch
+        self.clock = clock
+        self.current: ScopeRef | None = None
+        self.undo_stack: list[changes.UndoStep] = []
+        self._infos: dict[ScopeRef, ScopeInfo] = {}
+        self._errors: dict[ScopeRef, str] = {}
+        self.live = LiveReader(catalog)
+        self.paused = False
+        self.follow = False
+        self._pending: set[Path] = set()
+        self._pending_all = False
+        self._watcher: StoreWatcher | None = None
+        if theme:
+            self.theme = theme
+
+    # ── layout ─────────────────────────────────────────────────────────────
+
+    def compose(self) -> ComposeResult:
+        yield StoreHeader(id="header")
+        with Horizontal(id="body"):
+            yield ScopeTree(id="scopes")
+            with Vertical(id="main"):
+                yield SafeInput(
+                    placeholder="filter: key or value contains…",
+                    id="filter",
+                    cursor_blink=self.CURSOR_BLINK,
+                )
+                yield Static(id="scope-banner")
+                yield EntryTable(id="entries", clock=self.clock, age_refresh=self.age_refresh)
+                yield DetailPane(id="detail")
+                yield Static(id="empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        header = self.query_one(StoreHeader)
+        header.location = self.catalog.location
+        header.read_only = self.read_only
+        self.query_one("#filter", Input).display = False
+        self.query_one("#scope-banner", Static).display = False
+        self.query_one("#empty", Static).display = False
+        self.query_one(DetailPane).can_focus = False
+        self.table.focus()
+        self.scan_catalog()
+        if self.watch_enabled:
+            self.start_watching()
+
+    # ── live reload ────────────────────────────────────────────────────────
+
+    def start_watching(self) -> None:
+        """Watch the store directory and reconcile now and then."""
+        bases = None if self.catalog.directory_mode else [
+            m.base_name for m in self.catalog.managers.values()
+        ]
+        self._watcher = StoreWatcher(
+            self.catalog.directory,
+            lambda paths: self.post_message(StoreFilesChanged(set(paths))),
+            base_names=bases,
+        )
+        self._watcher.start()
+        self.query_one(StoreHeader).watching = True
+        self.set_interval(self.RECONCILE_S, self._reconcile)
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+
+    def _reconcile(self) -> None:
+        if self.paused:
+            self._pending_all = True
+        else:
+            self.recheck_files(None)
+
+    @on(StoreFilesChanged)
+    def _files_changed(self, message: StoreFilesChanged) -> None:
+        if self.paused:
+            self._pending |= message.paths
+            self.query_one(StoreHeader).pending = len(self._pending)
+            return
+        self.recheck_files(message.paths)
+
+    @work(thread=True, group="live")
+    def recheck_files(self, paths: set[Path] | None) -> None:
+        self.post_message(ScopesRechecked(self.live.recheck(paths)))
+
+    @on(ScopesRechecked)
+    def _rechecked(self, message: ScopesRechecked) -> None:
+        result = message.result
+        if not result.any:
+            return
+        lines = [c.summary() for c in result.changes if c.added or c.changed or c.removed]
+        lines += [f"{r.scope}: new scope" for r in result.new_scopes]
+        lines += [f"{r.scope}: file removed" for r in result.gone_scopes]
+        if lines:
+            self.notify("\n".join(lines[:8]), title="Changed on disk", timeout=3)
+        for change in result.changes:
+            if change.error:
+                self.notify(
+                    f"{change.ref.scope}: {change.error}",
+                    title="Unreadable; showing the last good data",
+                    severity="error",
+                    timeout=6,
+                )
+        self.scan_catalog()
+        touched = {c.ref for c in result.changes}
+        if self.current is not None and self.current in touched:
+            self.load_scope(self.current, external=True)
+
+    def action_pause(self) -> None:
+        """Hold live updates (counting them); pressing again applies them."""
+        self.paused = not self.paused
+        header = self.query_one(StoreHeader)
+        header.paused = self.paused
+        if not self.paused:
+            pending, self._pending = self._pending, set()
+            header.pending = 0
+            if self._pending_all:
+                self._pending_all = False
+                self.recheck_files(None)
+            elif pending:
+                self.recheck_files(pending)
+        self.notify("Live updates paused" if self.paused else "Live updates resumed", timeout=1.5)
+
+    def action_follow(self) -> None:
+        """Keep the cursor on the most recently written entry."""
+        self.follow = not self.follow
+        self.notify("Follow mode on" if self.follow else "Follow mode off", timeout=1.5)
+        if self.follow:
+            self._follow_newest()
+
+    def _follow_newest(self) -> None:
+        rows = self.table.visible_rows
+        if rows:
+            newest = max(rows, key=lambda r: r.timestamp)
+            self.table.move_cursor_to_key(newest.row_key)
+
+    @property
+    def table(self) -> EntryTable:
+        return self.query_one(EntryTable)
+
+    @property
+    def tree(self) -> ScopeTree:
+        return self.query_one(ScopeTree)
+
+    def manager(self, ref: ScopeRef) -> ScopedSessionManager:
+        return self.catalog.manager(ref.base)
+
+    # ── reading (workers) ──────────────────────────────────────────────────
+
+    @work(thread=True, exclusive=True, group="scan")
+    def scan_catalog(self) -> None:
+        """Discover stores and scopes and count them; loads files, so off the UI thread."""
+        self.post_message(self._scan())
+
+    def _scan(self) -> CatalogScanned:
+        self.catalog.discover()
+        infos: list[ScopeInfo] = []
+        for base, manager in self.catalog.managers.items():
+            manager.discover()
+            for scope in manager.list_scopes():
+                store = manager.store(scope)
+                infos.append(
+                    ScopeInfo(
+                        ScopeRef(base, scope),
+                        store.memory_count(),
+                        store.store_count(),
+                        unreadable=store.error is not None,
+                        published=store.memory_path().exists(),
+                    )
+                )
+        labels = {base: self.catalog.label(base) for base in self.catalog.managers}
+        return CatalogScanned(infos, labels, self.catalog.has_files())
+
+    @work(thread=True, exclusive=True, group="load")
+    def load_scope(self, ref: ScopeRef, external: bool = False) -> None:
+        self.post_message(self._read_rows(ref, external))
+
+    def _read_rows(self, ref: ScopeRef, external: bool = False) -> ScopeRowsLoaded:
+        manager = self.manager(ref)
+        store = manager.store(ref.scope)
+        error = store.error.reason if store.error is not None else None
+        published = []
+        try:
+            memory = manager.published_memory(ref.scope)
+        except ScopeError:
+            memory = None
+        if memory is not None:
+            published = memory.entries
+        rows = build_rows(store.memory_entries(), store.store_entries(), published)
+        return ScopeRowsLoaded(ref, rows, error, external)
+
+    @on(CatalogScanned)
+    def _catalog_scanned(self, message: CatalogScanned) -> None:
+        self._infos = {info.ref: info for info in message.infos}
+        self.tree.show(message.infos, message.base_labels)
+        header = self.query_one(StoreHeader)
+        header.scope_count = len(message.infos)
+        header.memory_total = sum(i.memory_count for i in message.infos)
+        header.store_total = sum(i.store_count for i in message.infos)
+        self._show_empty(not message.has_files)
+        if self.current is None or self.current not in self._infos:
+            first = self._default_ref(message.infos)
+            if first is not None:
+                self.select_scope(first)
+        elif self.current is not None:
+            self.load_scope(self.current)
+
+    def _default_ref(self, infos: Iterable[ScopeInfo]) -> ScopeRef | None:
+        refs = [i.ref for i in infos]
+        for ref in refs:
+            if ref.scope == "global":
+                return ref
+        return refs[0] if refs else None
+
+    def _show_empty(self, empty: bool) -> None:
+        empty_widget = self.query_one("#empty", Static)
+        empty_widget.display = empty
+        self.table.display = not empty
+        self.query_one(DetailPane).display = not empty
+        if empty:
+            empty_widget.update(
+                Content.assemble(
+                    Content.styled("No Axon session files found.\n\n", "bold"),
+                    "Looked for  ",
+                    safe(self.catalog.location, style="$text-accent"),
+                    "\n\nPoint axon-scopes elsewhere:\n"
+                    "  axon-scopes path/to/axon-server   (the server's base path)\n"
+                    "  axon-scopes path/to/directory     (every store in it)\n\n"
+                    "or press a to add the first entry here.",
+                )
+            )
+
+    def select_scope(self, ref: ScopeRef) -> None:
+        self.current = ref
+        self.tree.select_ref(ref)
+        self.load_scope(ref)
+
+    @on(ScopeRowsLoaded)
+    def _rows_loaded(self, message: ScopeRowsLoaded) -> None:
+        if message.ref != self.current:
+            return
+        self.table.set_rows(message.rows, flash_changes=message.external)
+        if message.external and self.follow:
+            self._follow_newest()
+        banner = self.query_one("#scope-banner", Static)
+        if message.error:
+            self._errors[message.ref] = message.error
+            banner.update(
+                Content.assemble(
+                    Content.styled("⚠ unreadable: ", "bold"),
+                    safe(message.error),
+                    Content.styled("   (i: details; writes are refused)", "italic"),
+                )
+            )
+        else:
+            self._errors.pop(message.ref, None)
+        banner.display = bool(message.error)
+        self._update_detail()
+
+    # ── tree and table events ──────────────────────────────────────────────
+
+    @on(Tree.NodeHighlighted, "#scopes")
+    def _scope_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        data = event.node.data
+        if isinstance(data, ScopeRef) and data != self.current:
+            self.current = data
+            self.load_scope(data)
+
+    @on(EntryTable.CursorMoved)
+    def _cursor_moved(self, event: EntryTable.CursorMoved) -> None:
+        self._update_detail()
+
+    @on(EntryTable.RowActivated)
+    def _row_activated(self, event: EntryTable.RowActivated) -> None:
+        self.action_edit()
+
+    def _update_detail(self) -> None:
+        scope = self.current.scope if self.current else ""
+        self.query_one(DetailPane).show_row(scope, self.table.cursor_row, self.clock())
+
+    # ── filter and sort ────────────────────────────────────────────────────
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value)
+        self._update_detail()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    def key_escape(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.has_focus:
+            field.value = ""
+            field.display = False
+            self.table.focus()
+
+    def action_sort(self, column: str | None = None) -> None:
+        table = self.table
+        if column is None:
+            # Each column ascending, then descending, then the next column.
+            if table.sort_column not in SORT_CYCLE:
+                table.set_sort(SORT_CYCLE[0], False)
+            elif table.sort_reverse:
+                index = SORT_CYCLE.index(table.sort_column) + 1
+                table.set_sort(SORT_CYCLE[index % len(SORT_CYCLE)], False)
+            else:
+                table.set_sort(table.sort_column, True)
+        elif column == table.sort_column:
+            table.set_sort(column, not table.sort_reverse)
+        else:
+            table.set_sort(column, False)
+        arrow = "descending" if table.sort_reverse else "ascending"
+        self.notify(f"Sorted by {table.sort_column}, {arrow}", timeout=1.5)
+
+    # ── writes ─────────────────────────────────────────────────────────────
+
+    def _writable_row(self) -> Row | None:
+        """The row under the cursor if it may be changed; otherwise say why not."""
+        if not self._can_write():
+            return None
+        row = self.table.cursor_row
+        if row is None:
+            self.notify("No entry selected.", severity="warning")
+            return None
+        if not row.writable:
+            self.notify(
+                "This memory layer was published by another process; it is read-only here.",
+                severity="warning",
+            )
+            return None
+        return row
+
+    def _can_write(self) -> bool:
+        if self.read_only:
+            self.notify(READ_ONLY_REASON, severity="warning")
+            return False
+        if self.current is None:
+            self.notify("No scope selected.", severity="warning")
+            return False
+        if self.current in self._errors:
+            self.notify(
+                f"This scope's file is unreadable, so writes are refused: "
+                f"{self._errors[self.current]}",
+                severity="error",
+            )
+            return False
+        return True
+
+    def action_edit(self) -> None:
+        row = self._writable_row()
+        if row is None or self.current is None:
+            return
+        self.open_editor(self.current, row, row.value)
+
+    def open_editor(self, ref: ScopeRef, row: Row, expected: str | None) -> None:
+        """Edit `row`; saving checks the disk still holds `expected` (None: no entry)."""
+
+        def done(result: EditResult | None) -> None:
+            if result is not None:
+                self.save_edit(ref, row, result.value, result.source_step, expected)
+
+        self.push_screen(EditDialog(ref.scope, row), done)
+
+    @work(thread=True, group="write")
+    def save_edit(
+        self, ref: ScopeRef, row: Row, value: str, step: str, expected: str | None
+    ) -> None:
+        """Write an edit unless another process changed the entry since the dialog opened."""
+        if row.layer == "store":
+            manager = self.manager(ref)
+            with contextlib.suppress(ScopeError):
+                manager.reload(ref.scope)
+            now = manager.retrieve(ref.scope, row.key)
+            on_disk = None if now is None else now.value
+            if on_disk != expected:
+                self.post_message(EditConflict(ref, row, value, step, expected, on_disk))
+                return
+        self._write(ref, row.layer, row.key, value, step, "edit")
+
+    @on(EditConflict)
+    def _edit_conflict(self, message: EditConflict) -> None:
+        ref, row = message.ref, message.row
+
+        def done(choice: ConflictChoice | None) -> None:
+            if choice == "mine":
+                value, step = message.value, message.source_step
+                self.write_entry(ref, row.layer, row.key, value, step, "edit")
+            elif choice == "edit":
+                self.open_editor(ref, replace(row, value=message.value), message.on_disk)
+            else:
+                self.notify("Kept the value on disk; your edit was not written.")
+                self.load_scope(ref)
+
+        self.push_screen(
+            ConflictDialog(
+                ref.scope,
+                row.key,
+                opened=message.opened,
+                on_disk=message.on_disk,
+                mine=message.value,
+            ),
+            done,
+        )
+
+    def action_add(self) -> None:
+        if not self._can_write() or self.current is None:
+            return
+        ref = self.current
+        manager = self.manager(ref)
+
+        def exists(key: str, layer: str) -> Row | None:
+            entry = (
+                manager.recall(ref.scope, key)
+                if layer == "memory"
+                else manager.retrieve(ref.scope, key)
+            )
+            if entry is None:
+                return None
+            return Row(layer, entry.key, entry.value, entry.timestamp, entry.source_step)  # type: ignore[arg-type]
+
+        def done(result: AddResult | None) -> None:
+            if result is not None:
+                self.write_entry(
+                    ref, result.layer, result.key, result.value, result.source_step, "add"
+                )
+
+        self.push_screen(AddDialog(ref.scope, key_exists=exists), done)
+
+    def action_purge(self) -> None:
+        row = self._writable_row()
+        if row is None or self.current is None:
+            return
+        self.confirm_purge(self.current, row)
+
+    def confirm_purge(self, ref: ScopeRef, row: Row, note: str | None = None) -> None:
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.purge_entry(ref, row)
+
+        self.push_screen(PurgeDialog(ref.scope, row, note=note), done)
+
+    @work(thread=True, group="write")
+    def purge_entry(self, ref: ScopeRef, row: Row) -> None:
+        """Purge what was confirmed; if the entry changed meanwhile, ask again."""
+        if row.layer == "store":
+            manager = self.manager(ref)
+            with contextlib.suppress(ScopeError):
+                manager.reload(ref.scope)
+            now = manager.retrieve(ref.scope, row.key)
+            if now is None or now.value != row.value:
+                fresh = None if now is None else replace(
+                    row, value=now.value, timestamp=now.timestamp, source_step=now.source_step
+                )
+                self.post_message(PurgeChanged(ref, fresh))
+                return
+        self._purge(ref, [row], f"purged {row.key!r}")
+
+    @on(PurgeChanged)
+    def _purge_changed(self, message: PurgeChanged) -> None:
+        if message.row is None:
+            self.notify("That entry is already gone from disk; nothing was purged.")
+            self.load_scope(message.ref)
+            return
+        self.confirm_purge(
+            message.ref,
+            message.row,
+            note="This entry changed on disk since it was shown. Below is its value now.",
+        )
+
+    def action_bulk_purge(self) -> None:
+        if not self._can_write() or self.current is None:
+            return
+        ref = self.current
+
+        def find(query: str) -> list[Row]:
+            needle = query.lower()
+            return [
+                row
+                for row in self._read_rows(ref).rows
+                if row.writable and (needle in row.key.lower() or needle in row.value.lower())
+            ]
+
+        def done(rows: list[Row] | None) -> None:
+            if rows:
+                self.purge_previewed(ref, rows)
+
+        self.push_screen(
+            BulkPurgeDialog(ref.scope, find=find, initial_query=self.table.filter_query), done
+        )
+
+    @work(thread=True, group="write")
+    def write_entry(
+        self, ref: ScopeRef, layer: str, key: str, value: str, step: str, verb: str
+    ) -> None:
+        self._write(ref, layer, key, value, step, verb)
+
+    def _write(self, ref: ScopeRef, layer: str, key: str, value: str, step: str, verb: str) -> None:
+        """Write one entry through core (store: flushed at once); on a worker thread."""
+        manager = self.manager(ref)
+        try:
+            before = changes.snapshot(manager, ref.scope, layer, key)
+            changes.put(manager, ref.scope, layer, key, value, step)
+            if layer == "store":
+                manager.flush(ref.scope)
+        except ScopeError as exc:
+            self.post_message(WriteFinished(ref, f"{verb} failed", error=str(exc)))
+            return
+        undo = changes.UndoStep(ref, f"{verb} {key!r}", (before,))
+        self.post_message(WriteFinished(ref, f"{verb}: {key!r} saved to {layer}", undo))
+
+    @work(thread=True, group="write")
+    def purge_previewed(self, ref: ScopeRef, rows: list[Row]) -> None:
+        """Bulk purge: exactly the previewed entries, and only those unchanged since."""
+        manager = self.manager(ref)
+        with contextlib.suppress(ScopeError):
+            manager.reload(ref.scope)
+        keep: list[Row] = []
+        for row in rows:
+            snap = changes.snapshot(manager, ref.scope, row.layer, row.key)
+            if snap.entry is not None and snap.entry.value == row.value:
+                keep.append(row)
+        skipped = len(rows) - len(keep)
+        summary = f"purged {len(keep)} entries"
+        if skipped:
+            summary += f"; {skipped} skipped (changed or gone since the preview)"
+        self._purge(ref, keep, summary)
+
+    def _purge(self, ref: ScopeRef, rows: list[Row], summary: str) -> None:
+        manager = self.manager(ref)
+        try:
+            previous = tuple(changes.snapshot(manager, ref.scope, r.layer, r.key) for r in rows)
+            for row in rows:
+                changes.remove(manager, ref.scope, row)
+            if any(r.layer == "store" for r in rows):
+                manager.flush(ref.scope)
+        except ScopeError as exc:
+            self.post_message(WriteFinished(ref, "purge failed", error=str(exc)))
+            return
+        undo = changes.UndoStep(ref, summary, tuple(p for p in previous if p.entry is not None))
+        self.post_message(WriteFinished(ref, summary, undo))
+
+    def action_undo(self) -> None:
+        if self.read_only:
+            self.notify(READ_ONLY_REASON, severity="warning")
+            return
+        if not self.undo_stack:
+            self.notify("Nothing to undo.")
+            return
+        self.undo_step(self.undo_stack.pop())
+
+    @work(thread=True, group="write")
+    def undo_step(self, step: changes.UndoStep) -> None:
+        try:
+            changes.restore(self.manager(step.ref), step)
+        except ScopeError as exc:
+            self.post_message(WriteFinished(step.ref, "undo failed", error=str(exc)))
+            return
+        self.post_message(WriteFinished(step.ref, f"undone: {step.description}", was_undo=True))
+
+    @on(WriteFinished)
+    def _write_finished(self, message: WriteFinished) -> None:
+        if message.error:
+            self.notify(message.error, title=message.summary, severity="error", timeout=8)
+        else:
+            if message.undo is not None and not message.was_undo:
+                self.undo_stack.append(message.undo)
+            self.notify(message.summary, timeout=2)
+        self.scan_catalog()
+        if message.ref == self.current:
+            self.load_scope(message.ref)
+
+    # ── other actions ──────────────────────────────────────────────────────
+
+    def action_copy(self) -> None:
+        row = self.table.cursor_row
+        if row is None:
+            self.notify("No entry selected.", severity="warning")
+            return
+        self.copy_to_clipboard(row.value)
+        self.notify(f"Copied the value of {row.key!r} ({len(row.value):,} characters).")
+
+    def action_export(self) -> None:
+        if self.current is None:
+            return
+        ref = self.current
+
+        def done(result: ExportResult | None) -> None:
+            if result is not None:
+                self.export_scope(ref, result)
+
+        self.push_screen(ExportDialog(ref.scope, default_dir=Path.cwd()), done)
+
+    @work(thread=True, group="export")
+    def export_scope(self, ref: ScopeRef, result: ExportResult) -> None:
+        manager = self.manager(ref)
+        try:
+            text = (
+                manager.export_json(ref.scope)
+                if result.format == "json"
+                else manager.export_csv(ref.scope)
+            )
+            with open(result.path, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except (OSError, ScopeError) as exc:
+            self.post_message(ExportFinished(result.path, str(exc)))
+            return
+        self.post_message(ExportFinished(result.path))
+
+    @on(ExportFinished)
+    def _export_finished(self, message: ExportFinished) -> None:
+        if message.error:
+            self.notify(message.error, title="Export failed", severity="error")
+        else:
+            self.notify(f"Exported to {message.path}")
+
+    def action_reload(self) -> None:
+        if self.current is not None:
+            self.reload_scope(self.current)
+        self.scan_catalog()
+
+    @work(thread=True, group="load")
+    def reload_scope(self, ref: ScopeRef) -> None:
+        # An unreadable file marks the scope; the rows message then carries the reason.
+        with contextlib.suppress(ScopeError):
+            self.manager(ref).reload(ref.scope)
+        self.post_message(self._read_rows(ref, external=True))
+
+    def action_scope_info(self) -> None:
+        ref = self.tree.cursor_ref or self.current
+        if ref is None:
+            return
+        manager = self.manager(ref)
+        error = manager.scope_error(ref.scope)
+        path = manager.store_path(ref.scope)
+        if error is None:
+            body = Content.assemble(
+                "Scope  ", safe(ref.scope, style="bold"), "\nFile   ", safe(str(path)),
+                "\n\nThe file is readable.",
+            )
+        else:
+            body = Content.assemble(
+                "Scope  ", safe(ref.scope, style="bold"), "\nFile   ", safe(str(error.path)),
+                "\n\n", Content.styled("Why it is unreadable\n", "bold $text-error"),
+                safe(error.reason, keep_layout=True),
+                "\n\nIts bytes are left exactly as they are and writes to it are refused. "
+                "Fix or move the file, then press ctrl+r.",
+            )
+        self.push_screen(MessageDialog("Scope file", body))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(HELP_SECTIONS))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, help_text, action in COMMANDS:
+            yield SystemCommand(title, help_text, self._runner(action))
+
+    def _runner(self, action: str) -> Callable[[], object]:
+        return lambda: self.run_action(action)
+
+
+def make_app(
+    target: str | os.PathLike[str] | ScopedSessionManager | None = None,
+    *,
+    read_only: bool = False,
+    watch: bool = True,
+    clock: Clock = time.time,
+    theme: str | None = None,
+    cursor_blink: bool = True,
+    age_refresh: float | None = 15.0,
+) -> ScopesApp:
+    """Build the app for the command line and the tests alike.
+
+    `target` is a base path (`dir/axon-server`), a directory of stores, or a live
+    `ScopedSessionManager` (both of its layers then show and are editable).
+    Tests pass a fixed `clock`, `cursor_blink=False` and `age_refresh=None`.
+    """
+    catalog = Catalog(
+        target, manager_factory=lambda base: ScopedSessionManager(base, clock=clock)
+    )
+    return ScopesApp(
+        catalog,
+        read_only=read_only,
+        watch=watch,
+        clock=clock,
+        theme=theme,
+        cursor_blink=cursor_blink,
+        age_refresh=age_refresh,
+    )

@@ -1,0 +1,108 @@
+"""What the app is pointed at: one base path, a directory of stores, or a live manager."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from core import ScopedSessionManager
+from core.naming import SESSION_SUFFIX
+
+DEFAULT_BASE = "axon-server"
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeRef:
+    """A scope of one store: `base` tells stores apart when a directory holds several."""
+
+    base: str
+    scope: str
+
+
+def base_names_in(directory: Path) -> list[str]:
+    """Base names of the stores in a directory (`.<base>__<scope>.session.json`).
+
+    A base is read up to the first `__`, so a base name containing `__` is
+    split early; Axon's own base, `axon-server`, has none.
+    """
+    try:
+        names = os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    bases: set[str] = set()
+    for name in names:
+        if name.startswith(".") and name.endswith(SESSION_SUFFIX) and "__" in name:
+            base = name[1:].split("__", 1)[0]
+            if base:
+                bases.add(base)
+    return sorted(bases)
+
+
+class Catalog:
+    """The managers the app shows, one per base name, keyed by the base path string."""
+
+    def __init__(
+        self,
+        target: str | os.PathLike[str] | ScopedSessionManager | None = None,
+        *,
+        manager_factory: Callable[[str], ScopedSessionManager] | None = None,
+    ) -> None:
+        self._factory = manager_factory or ScopedSessionManager
+        self.managers: dict[str, ScopedSessionManager] = {}
+        self.directory_mode = False
+        if isinstance(target, ScopedSessionManager):
+            self.directory = target.directory
+            self.managers[target.base_path] = target
+            self.pattern = f".{target.base_name}__*{SESSION_SUFFIX}"
+            return
+        raw = os.fspath(target) if target is not None else DEFAULT_BASE
+        if os.path.isdir(raw):
+            self.directory_mode = True
+            self.directory = Path(raw)
+            self.pattern = f".*__*{SESSION_SUFFIX}"
+            self.discover()
+        else:
+            self.directory = Path(os.path.dirname(raw) or ".")
+            base = os.path.basename(raw)
+            self.pattern = f".{base}__*{SESSION_SUFFIX}"
+            self.managers[raw] = self._factory(raw)
+
+    @property
+    def location(self) -> str:
+        """Where the app looks, as a user would type it."""
+        return str(self.directory.resolve() / self.pattern)
+
+    def discover(self) -> list[str]:
+        """Open managers for new base names (directory mode); returns the new base paths."""
+        if not self.directory_mode:
+            return []
+        found = []
+        for base in base_names_in(self.directory):
+            base_path = str(self.directory / base)
+            if base_path not in self.managers:
+                self.managers[base_path] = self._factory(base_path)
+                found.append(base_path)
+        return found
+
+    def manager(self, base: str) -> ScopedSessionManager:
+        return self.managers[base]
+
+    def refs(self) -> list[ScopeRef]:
+        return [
+            ScopeRef(base, scope)
+            for base, manager in self.managers.items()
+            for scope in manager.list_scopes()
+        ]
+
+    def has_files(self) -> bool:
+        """Whether any store file exists, or anything is held in memory by a live manager."""
+        for manager in self.managers.values():
+            for scope in manager.list_scopes():
+                if manager.store_path(scope).exists() or manager.memory_count(scope):
+                    return True
+        return False
+
+    def label(self, base: str) -> str:
+        return os.path.basename(base) or base

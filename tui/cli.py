@@ -1,0 +1,56 @@
+"""`axon-scopes [PATH]` and `axon-scopes demo`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+DESCRIPTION = """\
+Browse and edit the scoped session state of an Axon server.
+
+PATH is either a base path or a directory:
+  axon-scopes                    the store AxonServer writes in this directory
+                                 (files ./.axon-server__*.session.json)
+  axon-scopes srv/axon-server    files srv/.axon-server__*.session.json
+  axon-scopes srv/               every store in srv/ (each base name is a tree root)
+  axon-scopes demo               a generated demo store in a temporary directory
+                                 (use ./demo to open a directory called demo)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="axon-scopes",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default="axon-server",
+        help="base path or directory of the stores (default: axon-server)",
+    )
+    parser.add_argument("--read-only", action="store_true", help="disable every write action")
+    parser.add_argument("--theme", default=None, help="Textual theme, e.g. textual-light")
+    parser.add_argument(
+        "--no-watch", action="store_true", help="do not reload when other processes write"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .app import make_app
+
+    if args.path == "demo":
+        from .demo import run_demo
+
+        return run_demo(read_only=args.read_only, theme=args.theme, watch=not args.no_watch)
+    app = make_app(args.path, read_only=args.read_only, watch=not args.no_watch, theme=args.theme)
+    app.run()
+    return app.return_code or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

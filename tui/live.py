@@ -1,0 +1,135 @@
+"""Re-checking store files that changed on disk; runs on worker threads, never the UI's."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core import MemoryEntry, ScopeError
+from core.naming import MEMORY_SUFFIX, SESSION_SUFFIX
+
+from .catalog import Catalog, ScopeRef
+
+#: A file must stay missing this long to count as deleted (delete-then-recreate is common).
+DELETE_GRACE_S = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeChange:
+    """What one re-check found in one scope."""
+
+    ref: ScopeRef
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    published: bool = False
+    error: str | None = None
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.published)
+
+    def summary(self) -> str:
+        return f"{self.ref.scope}: +{self.added} ~{self.changed} -{self.removed}"
+
+
+@dataclass
+class Recheck:
+    """The outcome of re-checking a set of files."""
+
+    changes: list[ScopeChange] = field(default_factory=list)
+    new_scopes: list[ScopeRef] = field(default_factory=list)
+    gone_scopes: list[ScopeRef] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.new_scopes or self.gone_scopes or any(c.any or c.error for c in self.changes)
+        )
+
+
+def _by_key(entries: Iterable[MemoryEntry]) -> dict[str, MemoryEntry]:
+    return {e.key: e for e in entries}
+
+
+class LiveReader:
+    """Maps changed paths to scopes and re-reads them with core's torn-read tolerance."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        #: Scopes whose file existed when last looked at: only those can be deleted.
+        self._had_file: set[ScopeRef] = {
+            ref
+            for ref in catalog.refs()
+            if catalog.manager(ref.base).store_path(ref.scope).exists()
+        }
+
+    def _ref_for(self, path: Path) -> tuple[ScopeRef, bool] | None:
+        """(scope, is_memory_sidecar) for a store file path, discovering new scopes."""
+        name = path.name
+        is_memory = name.endswith(MEMORY_SUFFIX)
+        store_name = name[: -len(MEMORY_SUFFIX)] + SESSION_SUFFIX if is_memory else name
+        for base, manager in self.catalog.managers.items():
+            if not store_name.startswith(f".{manager.base_name}__"):
+                continue
+            for scope in manager.list_scopes():
+                if manager.store_path(scope).name == store_name:
+                    return ScopeRef(base, scope), is_memory
+        return None
+
+    def recheck(self, paths: Iterable[Path] | None) -> Recheck:
+        """Re-read the scopes behind `paths` (None: every scope, the periodic reconcile)."""
+        result = Recheck()
+        self.catalog.discover()
+        for base, manager in self.catalog.managers.items():
+            result.new_scopes.extend(ScopeRef(base, s) for s in manager.discover())
+        targets: dict[ScopeRef, bool] = {}
+        if paths is None:
+            for base, manager in self.catalog.managers.items():
+                for scope in manager.list_scopes():
+                    targets[ScopeRef(base, scope)] = True
+        else:
+            for path in paths:
+                found = self._ref_for(path)
+                if found is not None:
+                    ref, is_memory = found
+                    targets[ref] = targets.get(ref, False) or is_memory
+        for ref, check_memory in targets.items():
+            change = self._recheck_scope(ref, check_memory)
+            if change is None:
+                result.gone_scopes.append(ref)
+            elif change.any or change.error:
+                result.changes.append(change)
+        return result
+
+    def _recheck_scope(self, ref: ScopeRef, check_memory: bool) -> ScopeChange | None:
+        """Re-read one scope; None when its file is gone for good and the scope was dropped."""
+        manager = self.catalog.manager(ref.base)
+        store = manager.store(ref.scope)
+        path = store.store_path()
+        if path.exists():
+            self._had_file.add(ref)
+        elif ref in self._had_file:
+            time.sleep(DELETE_GRACE_S)
+            if not path.exists():
+                self._had_file.discard(ref)
+                if manager.forget_scope(ref.scope):
+                    return None
+        before = _by_key(store.store_entries())
+        had_error = store.error is not None
+        try:
+            changed = store.reload()
+        except ScopeError as exc:
+            if had_error:
+                return ScopeChange(ref)
+            return ScopeChange(ref, error=getattr(exc, "reason", str(exc)))
+        published = check_memory or had_error
+        if not changed:
+            return ScopeChange(ref, published=published)
+        after = _by_key(store.store_entries())
+        added = sum(1 for k in after if k not in before)
+        removed = sum(1 for k in before if k not in after)
+        modified = sum(1 for k, e in after.items() if k in before and before[k] != e)
+        return ScopeChange(ref, added, modified, removed, published)

@@ -1,0 +1,93 @@
+"""Every message the app's workers and watcher send up to the UI, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual.message import Message
+
+from .catalog import ScopeRef
+from .changes import UndoStep
+from .live import Recheck
+from .model import Row
+from .widgets.scope_tree import ScopeInfo
+
+
+@dataclass
+class CatalogScanned(Message):
+    """Fresh scope list and counts for the tree and header."""
+
+    infos: list[ScopeInfo]
+    base_labels: dict[str, str]
+    has_files: bool
+
+
+@dataclass
+class ScopeRowsLoaded(Message):
+    """The rows of one scope, read off the UI thread."""
+
+    ref: ScopeRef
+    rows: list[Row]
+    error: str | None = None
+    #: Rows changed by someone else: flash them and sum them up.
+    external: bool = False
+
+
+@dataclass
+class WriteFinished(Message):
+    """A write through core ended; `undo` is what reverses it, `error` why it failed."""
+
+    ref: ScopeRef
+    summary: str
+    undo: UndoStep | None = None
+    error: str | None = None
+    #: True when this write was itself an undo (so it is not pushed again).
+    was_undo: bool = False
+
+
+@dataclass
+class ExportFinished(Message):
+    path: Path
+    error: str | None = None
+
+
+@dataclass
+class StoreFilesChanged(Message):
+    """The watcher saw these store files change; bursts collapse into one message."""
+
+    paths: set[Path] = field(default_factory=set)
+
+    def can_replace(self, message: Message) -> bool:
+        if isinstance(message, StoreFilesChanged):
+            self.paths |= message.paths
+            return True
+        return False
+
+
+@dataclass
+class ScopesRechecked(Message):
+    """What a re-check of changed files found."""
+
+    result: Recheck
+
+
+@dataclass
+class EditConflict(Message):
+    """A store entry changed on disk while its edit dialog was open."""
+
+    ref: ScopeRef
+    row: Row
+    value: str
+    source_step: str
+    #: The value the operator started from, and the one on disk now (None: deleted).
+    opened: str | None
+    on_disk: str | None
+
+
+@dataclass
+class PurgeChanged(Message):
+    """The entry to purge changed since it was shown: ask again with what is there now."""
+
+    ref: ScopeRef
+    row: Row | None

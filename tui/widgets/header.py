@@ -1,0 +1,41 @@
+"""The header line: where the stores are, how many scopes and entries, and the mode."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from ..display import safe
+
+
+class StoreHeader(Static):
+    """Attributes go down: the app sets them, the header only renders."""
+
+    location: reactive[str] = reactive("")
+    scope_count: reactive[int] = reactive(0)
+    memory_total: reactive[int] = reactive(0)
+    store_total: reactive[int] = reactive(0)
+    read_only: reactive[bool] = reactive(False)
+    paused: reactive[bool] = reactive(False)
+    pending: reactive[int] = reactive(0)
+    watching: reactive[bool] = reactive(False)
+
+    def render(self) -> Content:
+        parts: list[Content] = [
+            Content.styled(" axon-scopes ", "bold $text-accent"),
+            safe(self.location, style="$text-muted"),
+            Content.styled(
+                f"  {self.scope_count} scope{'s' if self.scope_count != 1 else ''}"
+                f" · memory {self.memory_total:,} · store {self.store_total:,}",
+                "",
+            ),
+        ]
+        if self.watching and not self.paused:
+            parts.append(Content.styled("  ● live", "$text-success"))
+        if self.paused:
+            waiting = f" ({self.pending} waiting)" if self.pending else ""
+            parts.append(Content.styled(f"  ⏸ PAUSED{waiting}", "bold $text-warning"))
+        if self.read_only:
+            parts.append(Content.styled("  READ-ONLY", "bold $text-error"))
+        return Content.assemble(*parts)

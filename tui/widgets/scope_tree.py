@@ -1,0 +1,144 @@
+"""The scope tree: stores, then `global`, flows, daemons and custom scopes, with counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from core import DEFAULT_SCOPE
+
+from ..catalog import ScopeRef
+from ..display import safe_rich
+
+GROUPS = (("flow:", "flows"), ("daemon:", "daemons"))
+CUSTOM_GROUP = "custom"
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeInfo:
+    """What a scope node shows."""
+
+    ref: ScopeRef
+    memory_count: int
+    store_count: int
+    unreadable: bool = False
+    published: bool = False
+
+
+def group_of(scope: str) -> tuple[str | None, str]:
+    """(group label or None for `global`, the name shown under it)."""
+    if scope == DEFAULT_SCOPE:
+        return None, scope
+    for prefix, label in GROUPS:
+        if scope.startswith(prefix) and len(scope) > len(prefix):
+            return label, scope[len(prefix) :]
+    return CUSTOM_GROUP, scope
+
+
+def scope_label(name: str, info: ScopeInfo) -> Text:
+    label = safe_rich(name, style="bold red" if info.unreadable else "")
+    if info.unreadable:
+        label = Text.assemble(("⚠ ", "bold red"), label, (" unreadable", "red"))
+        return label
+    counts = Text.assemble(
+        ("  ", ""),
+        (f"{info.memory_count:,}", "cyan" if info.memory_count else "dim"),
+        ("·", "dim"),
+        (f"{info.store_count:,}", "green" if info.store_count else "dim"),
+    )
+    if info.published:
+        counts.append(" ◉", "magenta")
+    return Text.assemble(label, counts)
+
+
+NodeData = ScopeRef | str | None
+
+
+class ScopeTree(Tree[NodeData]):
+    """Updated in place by `show`, so expansion and the cursor survive every refresh."""
+
+    BINDINGS = [
+        Binding("i", "app.scope_info", "Why unreadable", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("stores", id=id)
+        self.show_root = False
+        self.guide_depth = 3
+        self._scope_nodes: dict[ScopeRef, TreeNode[NodeData]] = {}
+        self._group_nodes: dict[tuple[str, str], TreeNode[NodeData]] = {}
+        self._base_nodes: dict[str, TreeNode[NodeData]] = {}
+
+    def _base_node(self, base: str, label: str) -> TreeNode[NodeData]:
+        node = self._base_nodes.get(base)
+        if node is None:
+            node = self.root.add(safe_rich(label, style="bold"), data=base, expand=True)
+            self._base_nodes[base] = node
+        return node
+
+    def _parent_for(
+        self, base_node: TreeNode[NodeData], base: str, group: str | None
+    ) -> TreeNode[NodeData]:
+        if group is None:
+            return base_node
+        node = self._group_nodes.get((base, group))
+        if node is None:
+            node = base_node.add(Text(group, style="bold"), data=group, expand=True)
+            self._group_nodes[(base, group)] = node
+        return node
+
+    def show(self, infos: list[ScopeInfo], base_labels: dict[str, str]) -> None:
+        """Add, relabel and remove nodes to match `infos`; nothing is rebuilt."""
+        wanted = {info.ref: info for info in infos}
+        for ref in [r for r in self._scope_nodes if r not in wanted]:
+            self._scope_nodes.pop(ref).remove()
+        order = sorted(wanted.values(), key=lambda i: _sort_key(i.ref.scope))
+        for info in order:
+            ref = info.ref
+            group, name = group_of(ref.scope)
+            label = scope_label(name, info)
+            node = self._scope_nodes.get(ref)
+            if node is None:
+                base_node = self._base_node(ref.base, base_labels.get(ref.base, ref.base))
+                parent = self._parent_for(base_node, ref.base, group)
+                before = next(
+                    (
+                        child
+                        for child in parent.children
+                        if isinstance(child.data, ScopeRef)
+                        and _sort_key(child.data.scope) > _sort_key(ref.scope)
+                    ),
+                    None,
+                )
+                self._scope_nodes[ref] = parent.add_leaf(label, data=ref, before=before)
+            else:
+                node.set_label(label)
+        for key, node in list(self._group_nodes.items()):
+            if not node.children:
+                node.remove()
+                del self._group_nodes[key]
+
+    def select_ref(self, ref: ScopeRef) -> bool:
+        node = self._scope_nodes.get(ref)
+        if node is None:
+            return False
+        self.move_cursor(node)
+        return True
+
+    @property
+    def cursor_ref(self) -> ScopeRef | None:
+        node = self.cursor_node
+        return node.data if node is not None and isinstance(node.data, ScopeRef) else None
+
+    def node_for(self, ref: ScopeRef) -> TreeNode[NodeData] | None:
+        return self._scope_nodes.get(ref)
+
+
+def _sort_key(scope: str) -> tuple[int, str]:
+    group, name = group_of(scope)
+    rank = {None: 0, "flows": 1, "daemons": 2}.get(group, 3)
+    return rank, name.casefold()
