@@ -290,7 +290,7 @@ async def test_empty_state_says_where_it_looked(tmp_path: Path) -> None:
         empty = app.query_one("#empty")
         assert empty.display
         text = str(empty.render())
-        assert ".axon-server__*.session.json" in text and str(tmp_path.resolve()) in text
+        assert f"{tmp_path}/.axon-server__*.session.json" in text
 
 
 async def test_directory_mode_has_one_root_per_base(tmp_path: Path) -> None:

@@ -83,6 +83,7 @@ class ScopesApp(App[None]):
         Binding("x", "export", "Export", show=False),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("i", "scope_info", "Scope file", show=False),
         Binding("p", "pause", "Pause"),
         Binding("f", "follow", "Follow", show=False),
     ]
@@ -330,6 +331,8 @@ class ScopesApp(App[None]):
                     Content.styled("No Axon session files found.\n\n", "bold"),
                     "Looked for  ",
                     safe(self.catalog.location, style="$text-accent"),
+                    "\nin          ",
+                    safe(self.catalog.where),
                     "\n\nPoint axon-scopes elsewhere:\n"
                     "  axon-scopes path/to/axon-server   (the server's base path)\n"
                     "  axon-scopes path/to/directory     (every store in it)\n\n"
@@ -382,8 +385,19 @@ class ScopesApp(App[None]):
         self.action_edit()
 
     def _update_detail(self) -> None:
+        detail = self.query_one(DetailPane)
+        row = self.table.cursor_row
+        if row is None and self.current in self._errors:
+            detail.show_message(
+                Content.styled(
+                    "Nothing from this scope's file can be shown: it could not be read.\n"
+                    "The file is left untouched. Press i for the file and the reason.",
+                    "$text-error",
+                )
+            )
+            return
         scope = self.current.scope if self.current else ""
-        self.query_one(DetailPane).show_row(scope, self.table.cursor_row, self.clock())
+        detail.show_row(scope, row, self.clock())
 
     # ── filter and sort ────────────────────────────────────────────────────
 

@@ -71,8 +71,14 @@ class Catalog:
 
     @property
     def location(self) -> str:
-        """Where the app looks, as a user would type it."""
-        return str(self.directory.resolve() / self.pattern)
+        """Where the app looks, as the user gave it (a relative path stays relative)."""
+        return os.path.join(os.fspath(self.directory), self.pattern)
+
+    @property
+    def where(self) -> str:
+        """The directory in absolute terms, or "the current directory"."""
+        absolute = self.directory.resolve()
+        return "the current directory" if absolute == Path.cwd().resolve() else str(absolute)
 
     def discover(self) -> list[str]:
         """Open managers for new base names (directory mode); returns the new base paths."""

@@ -259,7 +259,7 @@ class RowIndex:
         self.keys: list[str] = list(map(attrgetter("key"), self.rows))
         self.layers: list[str] = list(map(attrgetter("layer"), self.rows))
         self._orders: dict[SortColumn, list[int]] = {}
-        self._gathers: dict[SortColumn, Callable[[bytes], Sequence[int]]] = {}
+        self._gathers: dict[SortColumn, tuple[int, Callable[[bytes], Sequence[int]]]] = {}
         #: For each row of `previous`, its index here or -1 if it is gone (None: the same).
         self._moved: list[int] | None = []
         #: Sort orders of `previous`, patched into `_orders` when first asked for.
@@ -466,13 +466,34 @@ class RowIndex:
         if candidates is not None:
             tried = map(contains, map(hay.__getitem__, candidates), repeat(needle))
             return list(compress(candidates, tried))
-        order = self.order(column)
-        if len(order) < 2:
-            return [i for i in order if needle in hay[i]]
-        gather = self._gathers.get(column)
-        if gather is None:
-            gather = self._gathers[column] = itemgetter(*order)
-        return list(compress(order, gather(bytes(map(contains, hay, repeat(needle))))))
+        hits = bytes(map(contains, hay, repeat(needle)))
+        start, gather = self._gather(column)
+        found = list(compress(self.order(column)[:start], gather(hits))) if start else []
+        # Past `start` the sort order is the row order: the hits are in place already.
+        found += compress(range(start, len(hay)), hits[start:])
+        return found
+
+    def _gather(self, column: SortColumn) -> tuple[int, Callable[[bytes], Sequence[int]]]:
+        """How to put per-row flags into `order(column)`.
+
+        Returns `start`, where the order turns into plain row order (scopes come
+        from core sorted by key, so for the default order that is nearly at once),
+        and a function picking the flags of the rows before it, in sort order.
+        """
+        cached = self._gathers.get(column)
+        if cached is None:
+            order = self.order(column)
+            total = len(order)
+            in_place = map(ne, reversed(order), reversed(range(total)))
+            start = total - next(compress(count(), in_place), total)
+            head = order[:start]
+            if start == 1:
+                index = head[0]
+                cached = start, lambda flags: (flags[index],)
+            else:
+                cached = start, itemgetter(*head) if head else (lambda flags: ())
+            self._gathers[column] = cached
+        return cached
 
 
 class RowView:

@@ -27,12 +27,15 @@ class DetailPane(VerticalScroll):
         yield Static(id="detail-fields")
         yield Static(id="detail-value")
 
+    def show_message(self, message: Content) -> None:
+        self.query_one("#detail-fields", Static).update(message)
+        self.query_one("#detail-value", Static).update("")
+
     def show_row(self, scope: str, row: Row | None, now: float) -> None:
         fields = self.query_one("#detail-fields", Static)
         value = self.query_one("#detail-value", Static)
         if row is None:
-            fields.update(Content("No entry selected.").stylize("$text-muted"))
-            value.update("")
+            self.show_message(Content("No entry selected.").stylize("$text-muted"))
             return
         label = Content.styled
         lines = [

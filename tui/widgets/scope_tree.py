@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -60,10 +59,6 @@ NodeData = ScopeRef | str | None
 
 class ScopeTree(Tree[NodeData]):
     """Updated in place by `show`, so expansion and the cursor survive every refresh."""
-
-    BINDINGS = [
-        Binding("i", "app.scope_info", "Why unreadable", show=False),
-    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("stores", id=id)
