@@ -18,6 +18,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("Export scope", "Write the scope as JSON or CSV (x)", "export"),
     ("Undo", "Undo the last edit, add or purge made here (u)", "undo"),
     ("Reload", "Re-read the store files now (ctrl+r)", "reload"),
+    ("Pause live updates", "Hold changes from other processes; again to apply (p)", "pause"),
+    ("Follow mode", "Keep the cursor on the most recently written entry (f)", "follow"),
     ("Scope file info", "The selected scope's file, and why it is unreadable (i)", "scope_info"),
     ("Help", "All keys (?)", "help"),
 ]
@@ -28,7 +30,7 @@ HELP_SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("tab / shift+tab", "between the scope tree and the entry table"),
             ("↑ ↓ pgup pgdn home end", "move the cursor"),
-            ("i", "on a scope: its file, and why it is unreadable"),
+            ("i", "the scope's file, and why it is unreadable"),
         ],
     ),
     (
@@ -36,8 +38,15 @@ HELP_SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         [
             ("/", "filter by key or value (case-insensitive); escape clears"),
             ("s", "sort: key, time, layer, source_step; again to reverse"),
-            ("ctrl+r", "reload from disk"),
             ("ctrl+p", "command palette: every action by name"),
+        ],
+    ),
+    (
+        "Live",
+        [
+            ("p", "pause live updates (changes are counted); again to apply them"),
+            ("f", "follow: keep the cursor on the most recently written entry"),
+            ("ctrl+r", "reload from disk now"),
         ],
     ),
     (
