@@ -1,0 +1,60 @@
+"""Writer and reader processes for the multi-process store tests.
+
+`python -m tests.store_worker write BASE PREFIX COUNT`: persist + flush COUNT keys.
+`python -m tests.store_worker read PATH STOPFILE`: parse PATH in a loop until STOPFILE
+exists; print `reads bad` (bad = reads that were not a whole, valid store file).
+`python -m tests.store_worker big BASE N`: persist N entries and flush forever.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from core import ScopedSessionManager
+
+
+def write(base: str, prefix: str, count: int) -> None:
+    mgr = ScopedSessionManager(base)
+    for i in range(count):
+        mgr.persist("flow:shared", f"{prefix}.{i:04d}", f"value {prefix} {i}", prefix)
+        mgr.flush("flow:shared")
+
+
+def read(path: Path, stop: Path) -> None:
+    reads = bad = 0
+    while not stop.exists():
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        reads += 1
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, list):
+                bad += 1
+        except ValueError:
+            bad += 1
+    print(reads, bad)
+
+
+def big(base: str, n: int) -> None:
+    mgr = ScopedSessionManager(base)
+    round_ = 0
+    while True:
+        round_ += 1
+        for i in range(n):
+            mgr.persist("global", f"k{i:06d}", f"round {round_} " + "x" * 60, "s")
+        print("flushing", flush=True)
+        mgr.flush("global")
+
+
+if __name__ == "__main__":
+    verb, *args = sys.argv[1:]
+    if verb == "write":
+        write(args[0], args[1], int(args[2]))
+    elif verb == "read":
+        read(Path(args[0]), Path(args[1]))
+    elif verb == "big":
+        big(args[0], int(args[1]))
