@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 
 import msgspec
@@ -47,3 +48,59 @@ def entries_by_key(entries: Iterable[MemoryEntry]) -> dict[str, MemoryEntry]:
 def encode_entries(entries: list[MemoryEntry]) -> bytes:
     """Axon's pretty layout: two-space indent, UTF-8 unescaped, no trailing newline."""
     return msgspec.json.format(_encoder.encode(entries), indent=2)
+
+
+_OPEN, _SEP, _CLOSE = b"[\n", b",\n", b"\n]"
+#: Between two entries of the pretty layout. A raw newline cannot occur inside a JSON
+#: string, so this sequence only ever appears at entry boundaries.
+_BOUNDARY = b"\n  },\n  {\n"
+
+
+def _encode_one(entry: MemoryEntry) -> bytes:
+    """One entry exactly as it appears inside the pretty array ("  {\\n ...\\n  }")."""
+    return encode_entries([entry])[len(_OPEN) : -len(_CLOSE)]
+
+
+def _split(data: bytes, count: int) -> list[bytes]:
+    body = data[len(_OPEN) : -len(_CLOSE)]
+    parts = body.split(_BOUNDARY)
+    if len(parts) != count:
+        raise AssertionError("pretty layout did not split into one part per entry")
+    last = len(parts) - 1
+    return [
+        (b"" if i == 0 else b"  {\n") + part + (b"" if i == last else b"\n  }")
+        for i, part in enumerate(parts)
+    ]
+
+
+class EncodedImage:
+    """The store file as sorted keys and each entry's encoded bytes, kept between flushes.
+
+    Flushing one changed key into a big scope then encodes that one entry and
+    joins the rest: no sort, no re-encode, no pass over the entries in Python.
+    """
+
+    def __init__(self, entries: dict[str, MemoryEntry]) -> None:
+        self.keys = sorted(entries)
+        ordered = [entries[key] for key in self.keys]
+        self.chunks = _split(encode_entries(ordered), len(ordered)) if ordered else []
+
+    def set(self, entry: MemoryEntry) -> None:
+        index = bisect.bisect_left(self.keys, entry.key)
+        chunk = _encode_one(entry)
+        if index < len(self.keys) and self.keys[index] == entry.key:
+            self.chunks[index] = chunk
+        else:
+            self.keys.insert(index, entry.key)
+            self.chunks.insert(index, chunk)
+
+    def remove(self, key: str) -> None:
+        index = bisect.bisect_left(self.keys, key)
+        if index < len(self.keys) and self.keys[index] == key:
+            del self.keys[index]
+            del self.chunks[index]
+
+    def data(self) -> bytes:
+        if not self.chunks:
+            return b"[]"
+        return _OPEN + _SEP.join(self.chunks) + _CLOSE

@@ -13,7 +13,13 @@ from pathlib import Path
 import filelock
 
 from .atomic import FileSignature, atomic_write, signature, sweep_stale_temps
-from .codec import DecodeFailure, decode_entries, encode_entries, entries_by_key
+from .codec import (
+    DecodeFailure,
+    EncodedImage,
+    decode_entries,
+    encode_entries,
+    entries_by_key,
+)
 from .entry import MemoryEntry
 from .errors import (
     FlushError,
@@ -125,6 +131,8 @@ class SessionStore:
         self._error: StoreUnreadableError | None = None
         self._disk_sig: FileSignature | None = None
         self._file_lock: filelock.BaseFileLock | None = None
+        #: The file as last written, kept in step so the next flush only encodes changes.
+        self._image: EncodedImage | None = None
         try:
             self._adopt(self._read_disk())
         except StoreUnreadableError as exc:
@@ -260,7 +268,8 @@ class SessionStore:
             entries[key] = self._store[key]
         for key in self._purged_keys:
             entries.pop(key, None)
-        self._store = dict(sorted(entries.items()))
+        self._store = entries
+        self._image = None
         self._disk_sig = sig
 
     def _disk_unchanged(self) -> bool:
@@ -320,18 +329,26 @@ class SessionStore:
     def _flush_store(self) -> None:
         try:
             with self._lock():
-                if self._disk_unchanged():
-                    entries = self._store
-                else:
-                    entries, _sig = self._read_disk()
+                if self._disk_unchanged() and self._image is not None:
+                    # Nobody else wrote since our last flush: patch the image.
+                    merged, image = self._store, self._image
                     for key in self._set_keys:
-                        entries[key] = self._store[key]
+                        image.set(merged[key])
                     for key in self._purged_keys:
-                        entries.pop(key, None)
-                # Nearly sorted already (sorted on load, new keys at the end): cheap.
-                merged = dict(sorted(entries.items()))
+                        image.remove(key)
+                else:
+                    if self._disk_unchanged():
+                        merged = self._store
+                    else:
+                        merged, _sig = self._read_disk()
+                        for key in self._set_keys:
+                            merged[key] = self._store[key]
+                        for key in self._purged_keys:
+                            merged.pop(key, None)
+                    self._image = None
+                    image = EncodedImage(merged)
                 sweep_stale_temps(self._path)
-                sig = atomic_write(self._path, encode_entries(list(merged.values())))
+                sig = atomic_write(self._path, image.data())
         except StoreUnreadableError as exc:
             self._error = exc
             raise ScopeReadOnlyError(self._name, exc) from None
@@ -344,6 +361,7 @@ class SessionStore:
         except OSError as exc:
             raise FlushError(self._path, exc.strerror or str(exc), exc.errno) from None
         self._store = merged
+        self._image = image
         self._set_keys.clear()
         self._purged_keys.clear()
         self._disk_sig = sig

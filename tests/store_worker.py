@@ -46,7 +46,7 @@ def big(base: str, n: int) -> None:
         round_ += 1
         for i in range(n):
             mgr.persist("global", f"k{i:06d}", f"round {round_} " + "x" * 60, "s")
-        print("flushing", flush=True)
+        print("flushing", round_, flush=True)
         mgr.flush("global")
 
 

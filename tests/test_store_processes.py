@@ -81,15 +81,16 @@ def test_kill_nine_mid_flush_never_leaves_a_broken_file(tmp_path: Path) -> None:
     for attempt in range(12):
         proc = worker("big", base, "20000")
         assert proc.stdout is not None
-        proc.stdout.readline()  # it has started a flush
+        # Kill it during its second flush or later: the first one put a whole file there.
+        while proc.stdout.readline().split() != ["flushing", "2"]:
+            pass
         time.sleep(0.005 * (attempt % 6))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
-        if path.exists():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            assert len(data) == 20000
-            rounds = {e["value"].split()[1] for e in data}
-            assert len(rounds) == 1  # one whole flush, never a mix
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert len(data) == 20000
+        rounds = {e["value"].split()[1] for e in data}
+        assert len(rounds) == 1  # one whole flush, never a mix
     survivor = ScopedSessionManager(base)
     survivor.persist("global", "after", "ok", "s")
     survivor.flush("global")

@@ -1,0 +1,1 @@
+"""Benchmarks for axon-scopes; run `make bench` (or `python -m bench --help`)."""
