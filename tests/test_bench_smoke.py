@@ -10,7 +10,17 @@ from pathlib import Path
 def test_core_bench_prints_its_table(tmp_path: Path) -> None:
     out = tmp_path / "table.md"
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "--sizes", "200", "--runs", "1", "--markdown-out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--sizes",
+            "200",
+            "--runs",
+            "1",
+            "--markdown-out",
+            str(out),
+        ],
         cwd=Path(__file__).resolve().parent.parent,
         capture_output=True,
         text=True,
