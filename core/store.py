@@ -347,6 +347,7 @@ class SessionStore:
                             merged.pop(key, None)
                     self._image = None
                     image = EncodedImage(merged)
+                    merged = {key: merged[key] for key in image.keys}  # file order
                 sweep_stale_temps(self._path)
                 sig = atomic_write(self._path, image.data())
         except StoreUnreadableError as exc:

@@ -101,7 +101,7 @@ def test_update_matches_a_rebuild(monkeypatch: pytest.MonkeyPatch, patch_limit: 
         previous = RowIndex(old)
         for column in rnd.sample(SORT_COLUMNS, rnd.randint(0, 4)):
             previous.order(column)
-        index = RowIndex(new, previous, want_keys=True)
+        index = RowIndex(new, previous)
         fresh = RowIndex(new)
 
         before = {r.row_key: r for r in old}
@@ -110,7 +110,7 @@ def test_update_matches_a_rebuild(monkeypatch: pytest.MonkeyPatch, patch_limit: 
         removed = before.keys() - after.keys()
         changed = {k for k in after.keys() & before.keys() if after[k] != before[k]}
         assert index.diff == RowDiff(len(added), len(changed), len(removed))
-        assert index.touched == added | changed
+        assert index.touched() == added | changed
         assert index.haystack == fresh.haystack
         for column in SORT_COLUMNS:
             assert index.order(column) == fresh.order(column)
@@ -130,9 +130,9 @@ def test_large_reload_with_a_purge_and_an_add() -> None:
     previous.order("layer")
     new = [*rows[:500], *rows[501:], Row("store", "zz", "new", 1, "s")]
     new[3000] = Row("store", new[3000].key, "edited", 9, "s")
-    index = RowIndex(new, previous, want_keys=True)
+    index = RowIndex(new, previous)
     assert index.diff == RowDiff(added=1, changed=1, removed=1)
-    assert index.touched == {("store", "zz"), ("store", new[3000].key)}
+    assert index.touched() == {("store", "zz"), ("store", new[3000].key)}
     assert index.order("layer") == RowIndex(new).order("layer")
     assert index.new_index_of(500) is None
     assert index.new_index_of(501) == 500
@@ -140,9 +140,9 @@ def test_large_reload_with_a_purge_and_an_add() -> None:
 
 def test_first_index_counts_every_row_as_added() -> None:
     rows = [Row("store", "a", "1", 1, "s"), Row("memory", "a", "2", 1, "s")]
-    index = RowIndex(rows, want_keys=True)
+    index = RowIndex(rows)
     assert index.diff == RowDiff(added=2)
-    assert index.touched == {("store", "a"), ("memory", "a")}
+    assert index.touched() == {("store", "a"), ("memory", "a")}
     assert not RowDiff()
     assert RowDiff(changed=1)
 
@@ -222,6 +222,20 @@ def test_narrowing_equals_full_filter(column: SortColumn, reverse: bool) -> None
         fresh = RowView(RowIndex(rows), column=column, reverse=reverse, query=query)
         assert typed.visible == fresh.visible
         assert shown(typed) == expected(rows, column, reverse, query)
+
+
+@pytest.mark.parametrize("column", SORT_COLUMNS)
+def test_filter_of_rows_that_come_sorted(column: SortColumn) -> None:
+    """Core hands over store and published rows sorted by key; memory rows as they came."""
+    rows = random_rows(random.Random(11), 300)
+    memory = [r for r in rows if r.layer == "memory"]
+    rest = sorted((r for r in rows if r.layer != "memory"), key=SORT_KEYS["layer"])
+    for ordered in ([*memory, *rest], sorted(rows, key=SORT_KEYS["layer"]), rest[:1], []):
+        for reverse in (False, True):
+            view = RowView(RowIndex(ordered), column=column, reverse=reverse)
+            for query in ("a", "1", "zz", ""):
+                view.set_query(query)
+                assert shown(view) == expected(ordered, column, reverse, query)
 
 
 def test_backspace_reuses_the_earlier_result() -> None:

@@ -110,6 +110,8 @@ class ScopesApp(App[None]):
         self.watch_enabled = watch
         self.clock = clock
         self.current: ScopeRef | None = None
+        #: The scope whose rows the table holds (switching scopes resets the cursor).
+        self._shown_ref: ScopeRef | None = None
         self.undo_stack: list[changes.UndoStep] = []
         self._infos: dict[ScopeRef, ScopeInfo] = {}
         self._errors: dict[ScopeRef, str] = {}
@@ -349,7 +351,10 @@ class ScopesApp(App[None]):
     def _rows_loaded(self, message: ScopeRowsLoaded) -> None:
         if message.ref != self.current:
             return
-        self.table.set_rows(message.rows, flash_changes=message.external)
+        switched = message.ref != self._shown_ref
+        self._shown_ref = message.ref
+        flash = message.external and not switched
+        self.table.set_rows(message.rows, flash_changes=flash, keep_position=not switched)
         if message.external and self.follow:
             self._follow_newest()
         banner = self.query_one("#scope-banner", Static)
@@ -602,11 +607,12 @@ class ScopesApp(App[None]):
 
         def find(query: str) -> list[Row]:
             needle = query.lower()
-            return [
+            matches = [
                 row
                 for row in self._read_rows(ref).rows
                 if row.writable and (needle in row.key.lower() or needle in row.value.lower())
             ]
+            return sorted(matches, key=lambda row: (row.layer, row.key))
 
         def done(rows: list[Row] | None) -> None:
             if rows:

@@ -252,9 +252,7 @@ class RowIndex:
     row that kept its place, so a reload costs a compare rather than a rebuild.
     """
 
-    def __init__(
-        self, rows: Iterable[Row], previous: RowIndex | None = None, *, want_keys: bool = False
-    ) -> None:
+    def __init__(self, rows: Iterable[Row], previous: RowIndex | None = None) -> None:
         self.rows: list[Row] = list(rows)
         self.keys: list[str] = list(map(attrgetter("key"), self.rows))
         self.layers: list[str] = list(map(attrgetter("layer"), self.rows))
@@ -265,16 +263,18 @@ class RowIndex:
         #: Sort orders of `previous`, patched into `_orders` when first asked for.
         self._inherited: dict[SortColumn, list[int]] = {}
         self._patch: tuple[list[int] | None, list[int], list[int], int] = (None, [], [], 0)
-        #: Keys of the rows added or changed since `previous` (only with `want_keys`).
-        self.touched: set[RowKey] = set()
+        #: Per row: its lowercase key and value, for the filter.
+        self.haystack: list[str]
+        #: How these rows differ from `previous`, and which rows were added and changed.
+        self.diff: RowDiff
+        self.added: Sequence[int] = ()
+        self.changed: Sequence[int] = ()
         if previous is None or not previous.rows:
-            #: Per row: lowercase key and value, for the filter.
-            self.haystack: list[str] = list(map(_hay, self.rows))
+            self.haystack = list(map(_hay, self.rows))
             self.diff = RowDiff(added=len(self.rows))
-            if want_keys:
-                self.touched = set(zip(self.layers, self.keys, strict=True))
+            self.added = range(len(self.rows))
         else:
-            self._update_from(previous, want_keys)
+            self._update_from(previous)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -291,7 +291,7 @@ class RowIndex:
 
     # ── updates ────────────────────────────────────────────────────────────
 
-    def _update_from(self, previous: RowIndex, want_keys: bool) -> None:
+    def _update_from(self, previous: RowIndex) -> None:
         rows, old_rows, old_hay = self.rows, previous.rows, previous.haystack
         new_n, old_n = len(rows), len(old_rows)
         if old_n == new_n and previous.keys == self.keys and previous.layers == self.layers:
@@ -342,8 +342,7 @@ class RowIndex:
         self._moved = moved
         removed = old_n - kept
         self.diff = RowDiff(added=len(added), changed=len(changed), removed=removed)
-        if want_keys:
-            self.touched = {(self.layers[i], self.keys[i]) for i in chain(added, changed)}
+        self.added, self.changed = added, changed
         if changed and hay is old_hay:
             hay = list(hay)
         for i in chain(added, changed):
@@ -378,6 +377,10 @@ class RowIndex:
         for i in place:
             insort(order, i, key=sort_key)
         return order
+
+    def touched(self) -> set[RowKey]:
+        """Keys of the rows added or changed since `previous`."""
+        return {(self.layers[i], self.keys[i]) for i in chain(self.added, self.changed)}
 
     def new_index_of(self, old_index: int) -> int | None:
         """Where the row at `old_index` of the previous index is now (None if it is gone)."""

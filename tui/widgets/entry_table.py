@@ -40,6 +40,8 @@ Clock = Callable[[], float]
 
 #: How long added and changed rows stay highlighted after `set_rows(..., flash_changes=True)`.
 FLASH_SECONDS = 1.5
+#: More changes than this at once (a rewritten file) are not flashed: it would light up everything.
+FLASH_LIMIT = 10_000
 
 BADGES = {"memory": " MEM ", "store": " STO ", "published": " PUB "}
 BADGE_WIDTH = 5
@@ -343,7 +345,7 @@ class EntryTable(ScrollView, can_focus=True):
         old_index = view.visible[self._cursor] if view.visible else None
         old_position = self._cursor
         previous = view.index if keep_position else None
-        index = RowIndex(rows, previous, want_keys=flash_changes)
+        index = RowIndex(rows, previous)
         view.set_index(index)
         position = None
         if old_index is not None and keep_position:
@@ -351,8 +353,9 @@ class EntryTable(ScrollView, can_focus=True):
         if position is None:
             position = old_position if keep_position else 0
         self._cursor = max(0, min(position, len(view) - 1))
-        if flash_changes and index.touched:
-            self._start_flash(frozenset(index.touched))
+        touched = len(index.added) + len(index.changed)
+        if flash_changes and self.is_mounted and 0 < touched <= FLASH_LIMIT:
+            self._start_flash(frozenset(index.touched()))
         else:
             self._end_flash(refresh=False)
         self._data_changed(scroll_home=not keep_position)
@@ -394,18 +397,18 @@ class EntryTable(ScrollView, can_focus=True):
         old_index = view.visible[self._cursor] if view.visible else None
         change()
         position = view.position_of(old_index)
-        lost = position is None
-        self._cursor = 0 if lost else position  # type: ignore[assignment]
-        self._data_changed(scroll_home=lost and lose_cursor_to_top)
+        self._cursor = 0 if position is None else position
+        self._data_changed(scroll_home=position is None and lose_cursor_to_top)
 
     def _data_changed(self, *, scroll_home: bool) -> None:
         self._lines.clear()
         self._columns = None
         self.virtual_size = Size(0, len(self._view) + 1)
-        if scroll_home:
-            self.scroll_to(y=0, animate=False)
-        self._scroll_to_cursor()
-        self.refresh()
+        if self.is_mounted:
+            if scroll_home:
+                self.scroll_to(y=0, animate=False)
+            self._scroll_to_cursor()
+            self.refresh()
         self._announce()
 
     # ── cursor ─────────────────────────────────────────────────────────────
@@ -429,7 +432,7 @@ class EntryTable(ScrollView, can_focus=True):
         self.refresh_line(position + 1)  # Line 0 is the header.
 
     def _scroll_to_cursor(self) -> None:
-        if not self.size.height:
+        if not self.is_mounted or not self.size.height:
             return
         top, page = round(self.scroll_y), self._page
         if self._cursor < top:
