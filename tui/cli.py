@@ -40,8 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from textual.theme import BUILTIN_THEMES
+
     from .app import make_app
+
+    if args.theme is not None and args.theme not in BUILTIN_THEMES:
+        parser.error(
+            f"unknown theme {args.theme!r}; choose from: {', '.join(sorted(BUILTIN_THEMES))}"
+        )
 
     if args.path == "demo":
         from .demo import run_demo
