@@ -133,10 +133,12 @@ class SessionStore:
         self._file_lock: filelock.BaseFileLock | None = None
         #: The file as last written, kept in step so the next flush only encodes changes.
         self._image: EncodedImage | None = None
+        #: The file as it was when it failed to read: unchanged, it is not read again.
+        self._error_sig: FileSignature | None = None
         try:
             self._adopt(self._read_disk())
         except StoreUnreadableError as exc:
-            self._error = exc
+            self._mark_unreadable(exc)
 
     # ── state ──────────────────────────────────────────────────────────────
 
@@ -272,12 +274,18 @@ class SessionStore:
         self._image = None
         self._disk_sig = sig
 
-    def _disk_unchanged(self) -> bool:
+    def _current_sig(self) -> FileSignature | None:
         try:
-            current = signature(os.stat(self._path))
-        except FileNotFoundError:
-            current = None
-        return self._disk_sig is not None and current == self._disk_sig
+            return signature(os.stat(self._path))
+        except OSError:
+            return None
+
+    def _disk_unchanged(self) -> bool:
+        return self._disk_sig is not None and self._current_sig() == self._disk_sig
+
+    def _mark_unreadable(self, exc: StoreUnreadableError) -> None:
+        self._error = exc
+        self._error_sig = self._current_sig()
 
     def reload(self) -> bool:
         """Re-read the file, keeping unflushed changes on top; True if the store changed.
@@ -288,12 +296,16 @@ class SessionStore:
         with self._mutex:
             if self._error is None and self._disk_unchanged():
                 return False
+            same_bad_bytes = self._error_sig is not None and self._current_sig() == self._error_sig
+            if self._error is not None and same_bad_bytes:
+                raise self._error
             try:
                 disk = self._read_disk()
             except StoreUnreadableError as exc:
-                self._error = exc
+                self._mark_unreadable(exc)
                 raise
             self._error = None
+            self._error_sig = None
             before = self._store
             self._adopt(disk)
             return before != self._store
@@ -351,7 +363,7 @@ class SessionStore:
                 sweep_stale_temps(self._path)
                 sig = atomic_write(self._path, image.data())
         except StoreUnreadableError as exc:
-            self._error = exc
+            self._mark_unreadable(exc)
             raise ScopeReadOnlyError(self._name, exc) from None
         except filelock.Timeout:
             raise FlushError(

@@ -267,3 +267,29 @@ def test_text_axon_could_not_read_back_is_refused(
     with pytest.raises(InvalidEntryError):
         mgr.persist("global", key, value, step)
     assert not mgr.store("global").dirty
+
+
+def test_an_unchanged_bad_file_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reloading a scope whose bad bytes did not change answers without re-reading them."""
+    import core.store
+
+    path = tmp_path / ".axon-server__global.session.json"
+    path.write_bytes(b"[{")
+    mgr = ScopedSessionManager(tmp_path / "axon-server", retry_budget=0.05)
+    assert mgr.scope_error("global") is not None
+    real = core.store.read_entries_file
+    reads: list[Path] = []
+
+    def counting(file: Path, budget: float) -> object:
+        reads.append(file)
+        return real(file, budget)
+
+    monkeypatch.setattr(core.store, "read_entries_file", counting)
+    for _ in range(5):
+        with pytest.raises(StoreUnreadableError):
+            mgr.reload("global")
+    assert reads == []
+    path.write_bytes(GOOD)
+    assert mgr.reload("global") is True and mgr.scope_error("global") is None
