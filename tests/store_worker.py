@@ -4,6 +4,8 @@
 `python -m tests.store_worker read PATH STOPFILE`: parse PATH in a loop until STOPFILE
 exists; print `reads bad` (bad = reads that were not a whole, valid store file).
 `python -m tests.store_worker big BASE N`: persist N entries and flush forever.
+`python -m tests.store_worker atomic BASE SCOPE COUNT GAP`: COUNT atomic flushes.
+`python -m tests.store_worker inplace PATH COUNT GAP`: COUNT Axon-style in-place writes.
 """
 
 from __future__ import annotations
@@ -50,6 +52,36 @@ def big(base: str, n: int) -> None:
         mgr.flush("global")
 
 
+def atomic_burst(base: str, scope: str, count: int, gap: float) -> None:
+    """COUNT atomic flushes through core, each adding one key."""
+    import time
+
+    mgr = ScopedSessionManager(base)
+    for i in range(count):
+        mgr.persist(scope, f"live.{i:04d}", f"value {i}", "burst")
+        mgr.flush(scope)
+        time.sleep(gap)
+
+
+def inplace_burst(path: str, count: int, gap: float) -> None:
+    """COUNT Axon-style flushes: truncate the live file, then write it in small chunks."""
+    import time
+
+    from core import MemoryEntry
+    from core.codec import encode_entries
+
+    entries = [MemoryEntry("base", "always here", 1, "seed")]
+    for i in range(count):
+        entries.append(MemoryEntry(f"live.{i:04d}", f"value {i}", 1, "inplace"))
+        data = encode_entries(entries)
+        with open(path, "wb") as handle:
+            for start in range(0, len(data), 64):
+                handle.write(data[start : start + 64])
+                handle.flush()
+                time.sleep(0.001)
+        time.sleep(gap)
+
+
 if __name__ == "__main__":
     verb, *args = sys.argv[1:]
     if verb == "write":
@@ -58,3 +90,7 @@ if __name__ == "__main__":
         read(Path(args[0]), Path(args[1]))
     elif verb == "big":
         big(args[0], int(args[1]))
+    elif verb == "atomic":
+        atomic_burst(args[0], args[1], int(args[2]), float(args[3]))
+    elif verb == "inplace":
+        inplace_burst(args[0], int(args[1]), float(args[2]))

@@ -312,8 +312,6 @@ class ScopesApp(App[None]):
             first = self._default_ref(message.infos)
             if first is not None:
                 self.select_scope(first)
-        elif self.current is not None:
-            self.load_scope(self.current)
 
     def _default_ref(self, infos: Iterable[ScopeInfo]) -> ScopeRef | None:
         refs = [i.ref for i in infos]

@@ -1,0 +1,308 @@
+"""Live reload with the real watcher and real writer processes.
+
+Each test opens the app with `watch=True`, lets another process write, samples
+what the table shows while it writes, and checks that the view ends equal to
+the file and never showed an empty or shrunken scope in between.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import TextArea
+
+from core import ScopedSessionManager
+from tui.app import ScopesApp
+from tui.dialogs import EditDialog
+
+from .tui_support import SIZE, open_app, settle
+
+ROOT = Path(__file__).resolve().parent.parent
+SCOPE_FILE = ".axon-server__flow_live.session.json"
+
+
+def seed(tmp_path: Path) -> Path:
+    base = tmp_path / "axon-server"
+    mgr = ScopedSessionManager(base, clock=lambda: 1_763_900_000)
+    mgr.persist("flow:live", "base", "always here", "seed")
+    for i in range(20):
+        mgr.persist("global", f"g.{i:02d}", f"global {i}", "seed")
+    mgr.flush_all()
+    return base
+
+
+def writer(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "tests.store_worker", *args], cwd=ROOT)
+
+
+def file_keys(path: Path) -> set[str]:
+    return {e["key"] for e in json.loads(path.read_text(encoding="utf-8"))}
+
+
+def shown_keys(app: ScopesApp) -> set[str]:
+    return {row.key for row in app.table.visible_rows if row.layer == "store"}
+
+
+async def open_scope(app: ScopesApp, pilot: Pilot[Any], scope: str) -> None:
+    await settle(app, pilot)
+    app.select_scope(next(r for r in app.catalog.refs() if r.scope == scope))
+    await settle(app, pilot)
+    assert app._watcher is not None and app._watcher.ready.wait(5)
+    await pilot.pause(0.2)  # let the watcher settle on the directory
+
+
+async def until(
+    pilot: Pilot[Any],
+    check: Callable[[], bool],
+    timeout: float = 4.0,
+    sample: Callable[[], None] = lambda: None,
+) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sample()
+        if check():
+            return True
+        await pilot.pause(0.02)
+    return check()
+
+
+async def watch_writer(
+    app: ScopesApp, pilot: Pilot[Any], proc: subprocess.Popen[bytes], path: Path
+) -> list[int]:
+    """Sample the table while the writer runs; then wait until the view equals the file."""
+    counts: list[int] = []
+    while proc.poll() is None:
+        counts.append(len(shown_keys(app)))
+        await pilot.pause(0.015)
+    assert proc.returncode == 0
+    assert await until(pilot, lambda: shown_keys(app) == file_keys(path), timeout=2.0)
+    return counts
+
+
+def never_shrank(counts: list[int]) -> bool:
+    return all(b >= a for a, b in itertools.pairwise(counts)) and min(counts) > 0
+
+
+async def test_atomic_flushes_from_another_process(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "flow:live")
+        proc = writer("atomic", str(base), "flow:live", "30", "0.02")
+        counts = await watch_writer(app, pilot, proc, tmp_path / SCOPE_FILE)
+        assert never_shrank(counts)
+        assert len(shown_keys(app)) == 31
+
+
+async def test_in_place_chunked_writes_like_axon(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "flow:live")
+        proc = writer("inplace", str(tmp_path / SCOPE_FILE), "25", "0.03")
+        counts = await watch_writer(app, pilot, proc, tmp_path / SCOPE_FILE)
+        assert never_shrank(counts)
+        assert app.current is not None and app.current not in app._errors
+
+
+async def test_two_hundred_flushes_in_two_seconds(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "flow:live")
+        proc = writer("atomic", str(base), "flow:live", "200", "0.0")
+        counts = await watch_writer(app, pilot, proc, tmp_path / SCOPE_FILE)
+        assert never_shrank(counts) and len(shown_keys(app)) == 201
+
+
+async def test_the_watch_survives_atomic_replaces(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "flow:live")
+        other = ScopedSessionManager(base)
+        for i in range(3):
+            other.persist("flow:live", f"r{i}", "x", "s")
+            other.flush("flow:live")
+        assert await until(pilot, lambda: {"r0", "r1", "r2"} <= shown_keys(app))
+        await pilot.pause(0.5)
+        other.persist("flow:live", "later", "still seen", "s")
+        other.flush("flow:live")
+        assert await until(pilot, lambda: "later" in shown_keys(app), timeout=1.5)
+
+
+async def test_a_deleted_scope_leaves_and_a_new_one_appears(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "global")
+        other = ScopedSessionManager(base)
+        other.persist("daemon:fresh", "k", "v", "s")
+        other.flush("daemon:fresh")
+
+        def scopes() -> set[str]:
+            return {ref.scope for ref in app._infos}
+
+        assert await until(pilot, lambda: "daemon:fresh" in scopes())
+        (tmp_path / SCOPE_FILE).unlink()
+        assert await until(pilot, lambda: "flow:live" not in scopes())
+        assert app.current is not None and app.current.scope == "global"
+
+
+async def test_delete_then_recreate_keeps_the_scope(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    path = tmp_path / SCOPE_FILE
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "flow:live")
+        raw = path.read_bytes().replace(b"always here", b"recreated")
+        path.unlink()
+        time.sleep(0.05)
+        path.write_bytes(raw)
+        seen: list[set[str]] = []
+        assert await until(
+            pilot,
+            lambda: app.table.cursor_row is not None and app.table.cursor_row.value == "recreated",
+            sample=lambda: seen.append(shown_keys(app)),
+        )
+        await pilot.pause(0.6)
+        assert app.current is not None and app.current.scope == "flow:live"
+        assert all(keys == {"base"} for keys in seen)
+
+
+async def test_place_is_kept_across_a_reload(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "global")
+        await pilot.press("slash", *"g.1", "enter")
+        await settle(app, pilot)
+        app.table.set_sort("key", True)
+        assert app.table.move_cursor_to_key(("store", "g.15"))
+        other = ScopedSessionManager(base)
+        other.persist("global", "g.1a", "added before the cursor in this order", "s")
+        other.persist("global", "g.19", "changed", "s")
+        other.purge("global", "g.18")
+        other.flush("global")
+        assert await until(pilot, lambda: "g.1a" in shown_keys(app))
+        assert app.table.cursor_row_key == ("store", "g.15")
+        assert app.table.filter_query == "g.1" and app.table.sort_column == "key"
+        assert "g.18" not in shown_keys(app)
+        assert {("store", "g.1a"), ("store", "g.19")} <= set(app.table.flashing)
+        notices = [n.message for n in app._notifications]
+        assert any("global: +1 ~1 -1" in m for m in notices)
+        assert app.tree.cursor_ref is not None and app.tree.cursor_ref.scope == "global"
+
+
+async def test_own_writes_neither_flash_nor_notify(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "global")
+        app.table.move_cursor_to_key(("store", "g.05"))
+        await pilot.press("e")
+        assert isinstance(app.screen, EditDialog)
+        app.screen.query_one("#value", TextArea).text = "edited here"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.pause(0.6)
+        await settle(app, pilot)
+        assert app.table.cursor_row is not None and app.table.cursor_row.value == "edited here"
+        assert not app.table.flashing
+        assert not any("Changed on disk" in (n.title or "") for n in app._notifications)
+
+
+async def test_pause_counts_changes_and_applies_them_later(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "flow:live")
+        await pilot.press("p")
+        header = app.query_one("#header")
+        other = ScopedSessionManager(base)
+        other.persist("flow:live", "while.paused", "x", "s")
+        other.flush("flow:live")
+        assert await until(pilot, lambda: header.pending > 0)  # type: ignore[attr-defined]
+        assert "PAUSED" in str(header.render())
+        await pilot.pause(0.3)
+        assert "while.paused" not in shown_keys(app)
+        await pilot.press("p")
+        assert await until(pilot, lambda: "while.paused" in shown_keys(app))
+
+
+async def test_follow_mode_moves_to_the_newest_write(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "global")
+        await pilot.press("f")
+        other = ScopedSessionManager(base, clock=lambda: 1_763_999_999)
+        other.persist("global", "g.07", "newest", "s")
+        other.flush("global")
+        assert await until(pilot, lambda: app.table.cursor_row_key == ("store", "g.07"))
+
+
+async def test_a_file_that_stays_unreadable_keeps_the_last_good_rows(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    path = tmp_path / SCOPE_FILE
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "flow:live")
+        good = path.read_bytes()
+        path.write_bytes(good[: len(good) // 2])
+        banner = app.query_one("#scope-banner")
+        shown: list[set[str]] = []
+        assert await until(
+            pilot,
+            lambda: bool(banner.display),
+            timeout=5,
+            sample=lambda: shown.append(shown_keys(app)),
+        )
+        assert shown_keys(app) == {"base"} and all(keys == {"base"} for keys in shown)
+        assert path.read_bytes() == good[: len(good) // 2]
+        path.write_bytes(good.replace(b"always here", b"fixed"))
+        assert await until(pilot, lambda: not banner.display, timeout=5)
+        assert app.table.cursor_row is not None and app.table.cursor_row.value == "fixed"
+
+
+async def test_conflict_with_a_writer_process_while_the_dialog_is_open(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "flow:live")
+        await pilot.press("e")
+        assert isinstance(app.screen, EditDialog)
+        area = app.screen.query_one("#value", TextArea)
+        area.text = "mine"
+        proc = writer("atomic", str(base), "flow:live", "5", "0.02")
+        assert proc.wait(timeout=30) == 0
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from core import ScopedSessionManager as M; m = M({str(base)!r}); "
+                "m.persist('flow:live', 'base', 'theirs', 'ext'); m.flush('flow:live')",
+            ],
+            cwd=ROOT,
+            check=True,
+        )
+        assert await until(pilot, lambda: "live.0004" in shown_keys(app))
+        assert isinstance(app.screen, EditDialog)  # still open and usable
+        area.text += " too"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        from tui.dialogs import ConflictDialog
+
+        assert isinstance(app.screen, ConflictDialog)
+        await pilot.click("#mine")
+        await settle(app, pilot)
+        stored = json.loads((tmp_path / SCOPE_FILE).read_text())
+        assert {e["key"]: e["value"] for e in stored}["base"] == "mine too"
