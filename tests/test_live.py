@@ -306,3 +306,22 @@ async def test_conflict_with_a_writer_process_while_the_dialog_is_open(tmp_path:
         await settle(app, pilot)
         stored = json.loads((tmp_path / SCOPE_FILE).read_text())
         assert {e["key"]: e["value"] for e in stored}["base"] == "mine too"
+
+
+async def test_published_memory_shows_read_only_with_its_age(tmp_path: Path) -> None:
+    base = seed(tmp_path)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "flow:live")
+        flow = ScopedSessionManager(base, publish_memory=True)
+        flow.remember("flow:live", "thinking", "step 3 of 5", "plan")
+        flow.flush("flow:live")
+        key = ("published", "thinking")
+        assert await until(pilot, lambda: key in {r.row_key for r in app.table.visible_rows})
+        assert app.table.move_cursor_to_key(key)
+        await settle(app, pilot)
+        detail = "\n".join(str(s.render()) for s in app.query("#detail-fields"))
+        assert "published by another process" in detail and "ago (read-only)" in detail
+        await pilot.press("e")
+        assert not isinstance(app.screen, EditDialog)
+        assert any("read-only" in n.message for n in app._notifications)

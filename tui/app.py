@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 
 from core import ScopedSessionManager, ScopeError
@@ -90,6 +91,8 @@ class ScopesApp(App[None]):
 
     #: Seconds between stat-based checks that catch anything the watcher missed.
     RECONCILE_S = 2.0
+    #: At most one "changed on disk" notice this often; changes in between are summed.
+    NOTICE_S = 2.0
 
     def __init__(
         self,
@@ -112,6 +115,8 @@ class ScopesApp(App[None]):
         self.current: ScopeRef | None = None
         #: The scope whose rows the table holds (switching scopes resets the cursor).
         self._shown_ref: ScopeRef | None = None
+        #: When the shown scope's published memory layer was written (file mtime).
+        self._published_at: float | None = None
         self.undo_stack: list[changes.UndoStep] = []
         self._infos: dict[ScopeRef, ScopeInfo] = {}
         self._errors: dict[ScopeRef, str] = {}
@@ -121,6 +126,10 @@ class ScopesApp(App[None]):
         self._pending: set[Path] = set()
         self._pending_all = False
         self._watcher: StoreWatcher | None = None
+        self._notice: dict[str, list[int]] = {}
+        self._notice_extra: list[str] = []
+        self._notice_timer: Timer | None = None
+        self._last_notice = float("-inf")
         if theme:
             self.theme = theme
 
@@ -198,11 +207,17 @@ class ScopesApp(App[None]):
         result = message.result
         if not result.any:
             return
-        lines = [c.summary() for c in result.changes if c.added or c.changed or c.removed]
-        lines += [f"{r.scope}: new scope" for r in result.new_scopes]
-        lines += [f"{r.scope}: file removed" for r in result.gone_scopes]
-        if lines:
-            self.notify("\n".join(lines[:8]), title="Changed on disk", timeout=3)
+        for change in result.changes:
+            if change.added or change.changed or change.removed:
+                counts = self._notice.setdefault(change.ref.scope, [0, 0, 0])
+                counts[0] += change.added
+                counts[1] += change.changed
+                counts[2] += change.removed
+        for ref in result.new_scopes:
+            self._notice_extra.append(f"{ref.scope}: new scope")
+        for ref in result.gone_scopes:
+            self._notice_extra.append(f"{ref.scope}: file removed")
+        self._schedule_notice()
         for change in result.changes:
             if change.error:
                 self.notify(
@@ -215,6 +230,26 @@ class ScopesApp(App[None]):
         touched = {c.ref for c in result.changes}
         if self.current is not None and self.current in touched:
             self.load_scope(self.current, external=True)
+
+    def _schedule_notice(self) -> None:
+        """One "changed on disk" notice at most every NOTICE_S, summing what came between."""
+        if not (self._notice or self._notice_extra) or self._notice_timer is not None:
+            return
+        wait = self._last_notice + self.NOTICE_S - time.monotonic()
+        if wait <= 0:
+            self._show_notice()
+        else:
+            self._notice_timer = self.set_timer(wait, self._show_notice)
+
+    def _show_notice(self) -> None:
+        self._notice_timer = None
+        lines = [f"{scope}: +{a} ~{c} -{r}" for scope, (a, c, r) in self._notice.items()]
+        lines += self._notice_extra
+        self._notice, self._notice_extra = {}, []
+        if lines:
+            more = f"\n… and {len(lines) - 8} more" if len(lines) > 8 else ""
+            self.notify("\n".join(lines[:8]) + more, title="Changed on disk", timeout=3)
+            self._last_notice = time.monotonic()
 
     def action_pause(self) -> None:
         """Hold live updates (counting them); pressing again applies them."""
@@ -297,7 +332,8 @@ class ScopesApp(App[None]):
         if memory is not None:
             published = memory.entries
         rows = build_rows(store.memory_entries(), store.store_entries(), published)
-        return ScopeRowsLoaded(ref, rows, error, external)
+        published_at = memory.mtime if memory is not None else None
+        return ScopeRowsLoaded(ref, rows, error, external, published_at)
 
     @on(CatalogScanned)
     def _catalog_scanned(self, message: CatalogScanned) -> None:
@@ -355,6 +391,7 @@ class ScopesApp(App[None]):
         self.table.set_rows(message.rows, flash_changes=flash, keep_position=not switched)
         if message.external and self.follow:
             self._follow_newest()
+        self._published_at = message.published_at
         banner = self.query_one("#scope-banner", Static)
         if message.error:
             self._errors[message.ref] = message.error
@@ -400,7 +437,7 @@ class ScopesApp(App[None]):
             )
             return
         scope = self.current.scope if self.current else ""
-        detail.show_row(scope, row, self.clock())
+        detail.show_row(scope, row, self.clock(), published_at=self._published_at)
 
     # ── filter and sort ────────────────────────────────────────────────────
 

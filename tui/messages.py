@@ -32,6 +32,8 @@ class ScopeRowsLoaded(Message):
     error: str | None = None
     #: Rows changed by someone else: flash them and sum them up.
     external: bool = False
+    #: When another process last published this scope's memory layer.
+    published_at: float | None = None
 
 
 @dataclass

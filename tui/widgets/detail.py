@@ -20,6 +20,13 @@ LAYER_NAMES = {
 }
 
 
+def layer_name(row: Row, now: float, published_at: float | None) -> str:
+    if row.layer == "published" and published_at is not None:
+        age = format_age(now - published_at)
+        return f"memory published by another process {age} ago (read-only)"
+    return LAYER_NAMES[row.layer]
+
+
 class DetailPane(VerticalScroll):
     """Shows one row; cheap to update because it only ever renders one value."""
 
@@ -31,7 +38,9 @@ class DetailPane(VerticalScroll):
         self.query_one("#detail-fields", Static).update(message)
         self.query_one("#detail-value", Static).update("")
 
-    def show_row(self, scope: str, row: Row | None, now: float) -> None:
+    def show_row(
+        self, scope: str, row: Row | None, now: float, *, published_at: float | None = None
+    ) -> None:
         fields = self.query_one("#detail-fields", Static)
         value = self.query_one("#detail-value", Static)
         if row is None:
@@ -40,7 +49,9 @@ class DetailPane(VerticalScroll):
         label = Content.styled
         lines = [
             Content.assemble(label("scope       ", "$text-muted"), safe(scope)),
-            Content.assemble(label("layer       ", "$text-muted"), LAYER_NAMES[row.layer]),
+            Content.assemble(
+                label("layer       ", "$text-muted"), layer_name(row, now, published_at)
+            ),
             Content.assemble(label("key         ", "$text-muted"), safe(row.key, style="bold")),
             Content.assemble(label("source_step ", "$text-muted"), safe(row.source_step)),
             Content.assemble(
