@@ -401,3 +401,19 @@ async def test_every_action_is_in_the_palette_and_help(tmp_path: Path) -> None:
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_keyboard_moves_between_tree_and_table(tmp_path: Path) -> None:
+    app = open_app(demo_store(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.focused is app.table
+        assert app.tree.cursor_ref is not None and app.tree.cursor_ref.scope == "global"
+        await pilot.press("tab")
+        assert app.focused is app.tree
+        await pilot.press("down", "down")  # the "flows" group, then its first flow
+        await settle(app, pilot)
+        assert app.current is not None and app.current.scope == "flow:analyze"
+        assert {r.key for r in app.table.visible_rows} >= {"result", "status"}
+        await pilot.press("tab")
+        assert app.focused is app.table

@@ -378,7 +378,8 @@ class ScopesApp(App[None]):
 
     def select_scope(self, ref: ScopeRef) -> None:
         self.current = ref
-        self.tree.select_ref(ref)
+        # After a refresh: nodes added just now have no line in the tree yet.
+        self.call_after_refresh(self.tree.select_ref, ref)
         self.load_scope(ref)
 
     @on(ScopeRowsLoaded)
