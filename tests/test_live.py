@@ -325,3 +325,39 @@ async def test_published_memory_shows_read_only_with_its_age(tmp_path: Path) -> 
         await pilot.press("e")
         assert not isinstance(app.screen, EditDialog)
         assert any("read-only" in n.message for n in app._notifications)
+
+
+async def test_purge_asks_again_when_a_writer_process_changed_the_entry(tmp_path: Path) -> None:
+    from tui.dialogs import PurgeDialog
+
+    base = seed(tmp_path)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "flow:live")
+        stale = ScopedSessionManager(base)  # loaded before the purge, still holds "base"
+        assert stale.retrieve("flow:live", "base") is not None
+        await pilot.press("d")
+        assert isinstance(app.screen, PurgeDialog)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from core import ScopedSessionManager as M; m = M({str(base)!r}); "
+                "m.persist('flow:live', 'base', 'changed meanwhile', 'ext'); m.flush('flow:live')",
+            ],
+            cwd=ROOT,
+            check=True,
+        )
+        await pilot.click("#purge")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PurgeDialog)
+        assert app.screen.row.value == "changed meanwhile"
+        assert "base" in file_keys(tmp_path / SCOPE_FILE)
+        await pilot.click("#purge")
+        await settle(app, pilot)
+        assert "base" not in file_keys(tmp_path / SCOPE_FILE)
+        # A writer that loaded before the purge merges per key: it does not bring it back.
+        stale.persist("flow:live", "unrelated", "x", "s")
+        stale.flush("flow:live")
+        assert await until(pilot, lambda: "unrelated" in shown_keys(app))
+        assert "base" not in shown_keys(app)
