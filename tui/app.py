@@ -192,6 +192,8 @@ class ScopesApp(App[None]):
 
     @on(StoreFilesChanged)
     def _files_changed(self, message: StoreFilesChanged) -> None:
+        if not self._ui_alive():
+            return
         if self.paused:
             self._pending |= message.paths
             self.query_one(StoreHeader).pending = len(self._pending)
@@ -204,6 +206,8 @@ class ScopesApp(App[None]):
 
     @on(ScopesRechecked)
     def _rechecked(self, message: ScopesRechecked) -> None:
+        if not self._ui_alive():
+            return
         result = message.result
         if not result.any:
             return
@@ -279,6 +283,10 @@ class ScopesApp(App[None]):
             newest = max(rows, key=lambda r: r.timestamp)
             self.table.move_cursor_to_key(newest.row_key)
 
+    def _ui_alive(self) -> bool:
+        """False while the app shuts down: workers may still report after the widgets went."""
+        return bool(self.query("#entries"))
+
     @property
     def table(self) -> EntryTable:
         return self.query_one(EntryTable)
@@ -337,6 +345,8 @@ class ScopesApp(App[None]):
 
     @on(CatalogScanned)
     def _catalog_scanned(self, message: CatalogScanned) -> None:
+        if not self._ui_alive():
+            return
         self._infos = {info.ref: info for info in message.infos}
         self.tree.show(message.infos, message.base_labels)
         header = self.query_one(StoreHeader)
@@ -384,6 +394,8 @@ class ScopesApp(App[None]):
 
     @on(ScopeRowsLoaded)
     def _rows_loaded(self, message: ScopeRowsLoaded) -> None:
+        if not self._ui_alive():
+            return
         if message.ref != self.current:
             return
         switched = message.ref != self._shown_ref
@@ -729,6 +741,8 @@ class ScopesApp(App[None]):
 
     @on(WriteFinished)
     def _write_finished(self, message: WriteFinished) -> None:
+        if not self._ui_alive():
+            return
         if message.error:
             self.notify(message.error, title=message.summary, severity="error", timeout=8)
         else:
