@@ -148,7 +148,7 @@ def run(sizes: list[int], runs: int) -> str:
     lines.append("")
     lines.append(
         f"Median of {runs} runs (min–max); ratio = baseline ÷ ours, higher is better. "
-        f"Machine: {machine()}. The baseline writes in place without fsync, as Axon does; "
+        "The baseline writes in place without fsync, as Axon does; "
         "ours writes a temp file, fsyncs, renames and fsyncs the directory."
     )
     return "\n".join(lines)

@@ -402,6 +402,7 @@ class ScopesApp(App[None]):
         self._shown_ref = message.ref
         flash = message.external and not switched
         self.table.set_rows(message.rows, flash_changes=flash, keep_position=not switched)
+        self._show_match_count()
         if message.external and self.follow:
             self._follow_newest()
         self._published_at = message.published_at
@@ -458,11 +459,20 @@ class ScopesApp(App[None]):
         field = self.query_one("#filter", Input)
         field.display = True
         field.focus()
+        self._show_match_count()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.table.set_filter(event.value)
+        self._show_match_count()
         self._update_detail()
+
+    def _show_match_count(self) -> None:
+        """How many rows the filter lets through, under the filter box."""
+        field = self.query_one("#filter", Input)
+        if field.display:
+            table = self.table
+            field.border_subtitle = f"{table.row_count:,} of {table.total_count:,}"
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
