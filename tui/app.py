@@ -6,9 +6,9 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from pathlib import Path
 
+import msgspec.structs
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -168,13 +168,10 @@ class ScopesApp(App[None]):
 
     def start_watching(self) -> None:
         """Watch the store directory and reconcile now and then."""
-        bases = None if self.catalog.directory_mode else [
-            m.base_name for m in self.catalog.managers.values()
-        ]
         self._watcher = StoreWatcher(
             self.catalog.directory,
             lambda paths: self.post_message(StoreFilesChanged(set(paths))),
-            base_names=bases,
+            base_names=self.catalog.base_names,
         )
         self._watcher.start()
         self.query_one(StoreHeader).watching = True
@@ -321,6 +318,7 @@ class ScopesApp(App[None]):
                         published=store.memory_path().exists(),
                     )
                 )
+        self.live.remember_files()
         labels = {base: self.catalog.label(base) for base in self.catalog.managers}
         return CatalogScanned(infos, labels, self.catalog.has_files())
 
@@ -577,7 +575,8 @@ class ScopesApp(App[None]):
                 value, step = message.value, message.source_step
                 self.write_entry(ref, row.layer, row.key, value, step, "edit")
             elif choice == "edit":
-                self.open_editor(ref, replace(row, value=message.value), message.on_disk)
+                again = msgspec.structs.replace(row, value=message.value)
+                self.open_editor(ref, again, message.on_disk)
             else:
                 self.notify("Kept the value on disk; your edit was not written.")
                 self.load_scope(ref)
@@ -639,7 +638,7 @@ class ScopesApp(App[None]):
                 manager.reload(ref.scope)
             now = manager.retrieve(ref.scope, row.key)
             if now is None or now.value != row.value:
-                fresh = None if now is None else replace(
+                fresh = None if now is None else msgspec.structs.replace(
                     row, value=now.value, timestamp=now.timestamp, source_step=now.source_step
                 )
                 self.post_message(PurgeChanged(ref, fresh))

@@ -52,6 +52,8 @@ class Catalog:
         self._factory = manager_factory or ScopedSessionManager
         self.managers: dict[str, ScopedSessionManager] = {}
         self.directory_mode = False
+        #: The one base path given (not a directory); its manager opens in `discover`.
+        self._base_path: str | None = None
         if isinstance(target, ScopedSessionManager):
             self.directory = target.directory
             self.managers[target.base_path] = target
@@ -62,12 +64,11 @@ class Catalog:
             self.directory_mode = True
             self.directory = Path(raw)
             self.pattern = f".*__*{SESSION_SUFFIX}"
-            self.discover()
         else:
             self.directory = Path(os.path.dirname(raw) or ".")
             base = os.path.basename(raw)
             self.pattern = f".{base}__*{SESSION_SUFFIX}"
-            self.managers[raw] = self._factory(raw)
+            self._base_path = raw
 
     @property
     def location(self) -> str:
@@ -80,10 +81,24 @@ class Catalog:
         absolute = self.directory.resolve()
         return "the current directory" if absolute == Path.cwd().resolve() else str(absolute)
 
+    @property
+    def base_names(self) -> list[str] | None:
+        """The one base name shown, or None in directory mode (every base in it)."""
+        if self._base_path is None:
+            return None if self.directory_mode else [m.base_name for m in self.managers.values()]
+        return [os.path.basename(self._base_path)]
+
     def discover(self) -> list[str]:
-        """Open managers for new base names (directory mode); returns the new base paths."""
+        """Open managers for new base names; returns the new base paths.
+
+        Opening a manager reads its global scope, so this runs off the UI thread:
+        nothing is read before the app has drawn its first frame.
+        """
         if not self.directory_mode:
-            return []
+            if self._base_path is None or self._base_path in self.managers:
+                return []
+            self.managers[self._base_path] = self._factory(self._base_path)
+            return [self._base_path]
         found = []
         for base in base_names_in(self.directory):
             base_path = str(self.directory / base)

@@ -60,11 +60,15 @@ class LiveReader:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         #: Scopes whose file existed when last looked at: only those can be deleted.
-        self._had_file: set[ScopeRef] = {
+        self._had_file: set[ScopeRef] = set()
+
+    def remember_files(self) -> None:
+        """Note which scopes have a file now (after the catalog's first scan)."""
+        self._had_file.update(
             ref
-            for ref in catalog.refs()
-            if catalog.manager(ref.base).store_path(ref.scope).exists()
-        }
+            for ref in self.catalog.refs()
+            if self.catalog.manager(ref.base).store_path(ref.scope).exists()
+        )
 
     def _ref_for(self, path: Path) -> tuple[ScopeRef, bool] | None:
         """(scope, is_memory_sidecar) for a store file path, discovering new scopes."""

@@ -10,6 +10,8 @@ from itertools import chain, compress, count, filterfalse, islice, repeat
 from operator import attrgetter, contains, itemgetter, ne, not_
 from typing import Literal, overload
 
+import msgspec
+
 from core import MemoryEntry
 
 RowLayer = Literal["memory", "store", "published"]
@@ -18,9 +20,13 @@ RowLayer = Literal["memory", "store", "published"]
 RowKey = tuple[str, str]
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One entry as shown: identity is `(layer, key)`, never the row number."""
+class Row(msgspec.Struct, frozen=True, gc=False):
+    """One entry as shown: identity is `(layer, key)`, never the row number.
+
+    A Struct rather than a dataclass: a million of these are built per load, and
+    this is several times faster to create, smaller, and not tracked by the GC
+    (it holds only strings, ints and bools, so it can never be part of a cycle).
+    """
 
     layer: RowLayer
     key: str
