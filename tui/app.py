@@ -17,8 +17,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
+from textual.worker import get_current_worker
 
-from core import ScopedSessionManager, ScopeError
+from core import MemoryEntry, ScopedSessionManager, ScopeError
 
 from . import changes
 from .catalog import Catalog, ScopeRef
@@ -50,7 +51,7 @@ from .messages import (
     StoreFilesChanged,
     WriteFinished,
 )
-from .model import Row, build_rows
+from .model import Row, RowIndex, SortColumn, build_rows, preview_rows
 from .watcher import StoreWatcher
 from .widgets.detail import DetailPane
 from .widgets.entry_table import EntryTable
@@ -60,6 +61,8 @@ from .widgets.scope_tree import ScopeInfo, ScopeTree
 
 Clock = Callable[[], float]
 SORT_CYCLE = ("key", "time", "layer", "source_step")
+#: Scopes with more rows than this show their first screenful before the full index.
+PREVIEW_ABOVE = 20_000
 READ_ONLY_REASON = "read-only: started with --read-only, so nothing can be changed"
 
 
@@ -118,6 +121,8 @@ class ScopesApp(App[None]):
         #: When the shown scope's published memory layer was written (file mtime).
         self._published_at: float | None = None
         self.undo_stack: list[changes.UndoStep] = []
+        #: Counts scope loads; only the latest one's rows are shown.
+        self._load_seq = 0
         self._infos: dict[ScopeRef, ScopeInfo] = {}
         self._errors: dict[ScopeRef, str] = {}
         self.live = LiveReader(catalog)
@@ -322,24 +327,65 @@ class ScopesApp(App[None]):
         labels = {base: self.catalog.label(base) for base in self.catalog.managers}
         return CatalogScanned(infos, labels, self.catalog.has_files())
 
-    @work(thread=True, exclusive=True, group="load")
-    def load_scope(self, ref: ScopeRef, external: bool = False) -> None:
-        self.post_message(self._read_rows(ref, external))
+    def load_scope(self, ref: ScopeRef, external: bool = False, reload: bool = False) -> None:
+        """Read a scope off the UI thread; what the worker needs of the table goes with it."""
+        table = self.table
+        same = ref == self._shown_ref and not table.in_preview
+        preview = not same and table.sort_column == "layer" and not table.sort_reverse
+        self._load_seq += 1
+        previous = table.index if same else None
+        self._load_rows(self._load_seq, ref, external, reload, previous, table.sort_column, preview)
 
-    def _read_rows(self, ref: ScopeRef, external: bool = False) -> ScopeRowsLoaded:
+    @work(thread=True, exclusive=True, group="load")
+    def _load_rows(
+        self,
+        seq: int,
+        ref: ScopeRef,
+        external: bool,
+        reload: bool,
+        previous: RowIndex | None,
+        column: SortColumn,
+        preview: bool,
+    ) -> None:
+        if reload:
+            # An unreadable file marks the scope; the rows message then carries the reason.
+            with contextlib.suppress(ScopeError):
+                self.manager(ref).reload(ref.scope)
+        memory, store, published, error, published_at = self._scope_entries(ref)
+        total = len(memory) + len(store) + len(published)
+        if preview and total > PREVIEW_ABOVE:
+            # A big scope shows its first screenful now and the rest once it is indexed.
+            first = preview_rows(memory, store, published, lookup=self._lookup(ref))
+            self.post_message(
+                ScopeRowsLoaded(seq, ref, RowIndex(first), error, external, published_at, total)
+            )
+        index = RowIndex(build_rows(memory, store, published), previous)
+        index.prepare(column)
+        self.post_message(ScopeRowsLoaded(seq, ref, index, error, external, published_at))
+        if not get_current_worker().is_cancelled:
+            index.haystack  # noqa: B018 - built here so the first filter keystroke is quick
+
+    def _lookup(self, ref: ScopeRef) -> Callable[[str], MemoryEntry | None]:
+        return self.manager(ref).store(ref.scope).retrieve
+
+    def _scope_entries(
+        self, ref: ScopeRef
+    ) -> tuple[list[MemoryEntry], list[MemoryEntry], list[MemoryEntry], str | None, float | None]:
+        """Both layers, published memory, why the file is unreadable, when memory was published."""
         manager = self.manager(ref)
         store = manager.store(ref.scope)
         error = store.error.reason if store.error is not None else None
-        published = []
         try:
             memory = manager.published_memory(ref.scope)
         except ScopeError:
             memory = None
-        if memory is not None:
-            published = memory.entries
-        rows = build_rows(store.memory_entries(), store.store_entries(), published)
+        published = memory.entries if memory is not None else []
         published_at = memory.mtime if memory is not None else None
-        return ScopeRowsLoaded(ref, rows, error, external, published_at)
+        return store.memory_entries(), store.store_entries(), published, error, published_at
+
+    def _scope_rows(self, ref: ScopeRef) -> list[Row]:
+        memory, store, published, _error, _at = self._scope_entries(ref)
+        return build_rows(memory, store, published)
 
     @on(CatalogScanned)
     def _catalog_scanned(self, message: CatalogScanned) -> None:
@@ -394,12 +440,15 @@ class ScopesApp(App[None]):
     def _rows_loaded(self, message: ScopeRowsLoaded) -> None:
         if not self._ui_alive():
             return
-        if message.ref != self.current:
-            return
+        if message.ref != self.current or message.seq != self._load_seq:
+            return  # A newer load is under way: its rows are the ones to show.
         switched = message.ref != self._shown_ref
         self._shown_ref = message.ref
         flash = message.external and not switched
-        self.table.set_rows(message.rows, flash_changes=flash, keep_position=not switched)
+        if message.preview_total is not None:
+            self.table.show_preview(message.index, message.preview_total)
+        else:
+            self.table.set_index(message.index, flash_changes=flash, keep_position=not switched)
         self._show_match_count()
         if message.external and self.follow:
             self._follow_newest()
@@ -638,8 +687,12 @@ class ScopesApp(App[None]):
                 manager.reload(ref.scope)
             now = manager.retrieve(ref.scope, row.key)
             if now is None or now.value != row.value:
-                fresh = None if now is None else msgspec.structs.replace(
-                    row, value=now.value, timestamp=now.timestamp, source_step=now.source_step
+                fresh = (
+                    None
+                    if now is None
+                    else msgspec.structs.replace(
+                        row, value=now.value, timestamp=now.timestamp, source_step=now.source_step
+                    )
                 )
                 self.post_message(PurgeChanged(ref, fresh))
                 return
@@ -666,7 +719,7 @@ class ScopesApp(App[None]):
             needle = query.lower()
             matches = [
                 row
-                for row in self._read_rows(ref).rows
+                for row in self._scope_rows(ref)
                 if row.writable and (needle in row.key.lower() or needle in row.value.lower())
             ]
             return sorted(matches, key=lambda row: (row.layer, row.key))
@@ -808,15 +861,8 @@ class ScopesApp(App[None]):
 
     def action_reload(self) -> None:
         if self.current is not None:
-            self.reload_scope(self.current)
+            self.load_scope(self.current, external=True, reload=True)
         self.scan_catalog()
-
-    @work(thread=True, group="load")
-    def reload_scope(self, ref: ScopeRef) -> None:
-        # An unreadable file marks the scope; the rows message then carries the reason.
-        with contextlib.suppress(ScopeError):
-            self.manager(ref).reload(ref.scope)
-        self.post_message(self._read_rows(ref, external=True))
 
     def action_scope_info(self) -> None:
         ref = self.tree.cursor_ref or self.current
@@ -827,13 +873,20 @@ class ScopesApp(App[None]):
         path = manager.store_path(ref.scope)
         if error is None:
             body = Content.assemble(
-                "Scope  ", safe(ref.scope, style="bold"), "\nFile   ", safe(str(path)),
+                "Scope  ",
+                safe(ref.scope, style="bold"),
+                "\nFile   ",
+                safe(str(path)),
                 "\n\nThe file is readable.",
             )
         else:
             body = Content.assemble(
-                "Scope  ", safe(ref.scope, style="bold"), "\nFile   ", safe(str(error.path)),
-                "\n\n", Content.styled("Why it is unreadable\n", "bold $text-error"),
+                "Scope  ",
+                safe(ref.scope, style="bold"),
+                "\nFile   ",
+                safe(str(error.path)),
+                "\n\n",
+                Content.styled("Why it is unreadable\n", "bold $text-error"),
                 safe(error.reason, keep_layout=True),
                 "\n\nIts bytes are left exactly as they are and writes to it are refused. "
                 "Fix or move the file, then press ctrl+r.",
@@ -868,9 +921,7 @@ def make_app(
     `ScopedSessionManager` (both of its layers then show and are editable).
     Tests pass a fixed `clock`, `cursor_blink=False` and `age_refresh=None`.
     """
-    catalog = Catalog(
-        target, manager_factory=lambda base: ScopedSessionManager(base, clock=clock)
-    )
+    catalog = Catalog(target, manager_factory=lambda base: ScopedSessionManager(base, clock=clock))
     return ScopesApp(
         catalog,
         read_only=read_only,

@@ -18,9 +18,7 @@ from textual.highlight import highlight
 #: Style of the visible stand-ins, so a real "␛" in the data is told apart from ESC.
 CONTROL_STYLE = "$text-warning italic"
 
-_BIDI = frozenset(
-    [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-)
+_BIDI = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _INVISIBLE = frozenset([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF])
 #: One line cells never need more than this many characters of a value.
 CELL_CHARS = 400
@@ -43,7 +41,10 @@ def _stand_in(code: int, keep_layout: bool) -> str | None:
 
 def _needs_work(text: str) -> bool:
     return any(
-        (c := ord(ch)) < 0x20 or 0x7F <= c <= 0x9F or c in _BIDI or c in _INVISIBLE
+        (c := ord(ch)) < 0x20
+        or 0x7F <= c <= 0x9F
+        or c in _BIDI
+        or c in _INVISIBLE
         or 0xD800 <= c <= 0xDFFF
         for ch in text
     )

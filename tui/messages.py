@@ -10,7 +10,7 @@ from textual.message import Message
 from .catalog import ScopeRef
 from .changes import UndoStep
 from .live import Recheck
-from .model import Row
+from .model import Row, RowIndex
 from .widgets.scope_tree import ScopeInfo
 
 
@@ -25,15 +25,19 @@ class CatalogScanned(Message):
 
 @dataclass
 class ScopeRowsLoaded(Message):
-    """The rows of one scope, read off the UI thread."""
+    """The rows of one scope, indexed and sorted off the UI thread."""
 
+    #: Which load this is the result of (the app shows only the latest).
+    seq: int
     ref: ScopeRef
-    rows: list[Row]
+    index: RowIndex
     error: str | None = None
     #: Rows changed by someone else: flash them and sum them up.
     external: bool = False
     #: When another process last published this scope's memory layer.
     published_at: float | None = None
+    #: Set for the first screenful of a big scope: how many rows the full index will hold.
+    preview_total: int | None = None
 
 
 @dataclass

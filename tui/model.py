@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
+import threading
 from bisect import insort
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import chain, compress, count, filterfalse, islice, repeat
 from operator import attrgetter, contains, itemgetter, ne, not_
 from typing import Literal, overload
@@ -52,8 +54,10 @@ def build_rows(
 ) -> list[Row]:
     """Both layers of a scope as rows, flagging keys whose layers disagree."""
     mem = {e.key: e for e in memory}
-    sto = {e.key: e for e in store}
     pub = {e.key: e for e in published}
+    if not mem and not pub:  # The usual big scope: nothing to compare, no dict to build.
+        return [Row("store", e.key, e.value, e.timestamp, e.source_step) for e in store]
+    sto = {e.key: e for e in store}
     rows: list[Row] = []
     for layer, entries, others in (
         ("memory", mem, (sto,)),
@@ -62,6 +66,39 @@ def build_rows(
     ):
         for e in entries.values():
             conflict = any(e.key in o and o[e.key].value != e.value for o in others)
+            rows.append(Row(layer, e.key, e.value, e.timestamp, e.source_step, conflict))  # type: ignore[arg-type]
+    return rows
+
+
+def preview_rows(
+    memory: Sequence[MemoryEntry],
+    store: Sequence[MemoryEntry],
+    published: Sequence[MemoryEntry] = (),
+    count: int = 200,
+    lookup: Callable[[str], MemoryEntry | None] | None = None,
+) -> list[Row]:
+    """The first `count` rows in the default order (layer, then key), without building the rest.
+
+    What a big scope shows while its full index is built: picking the smallest
+    keys is one pass in C, where sorting a million keys takes half a second.
+    `lookup` finds a store entry by key (the store's own dict), for conflicts.
+    """
+    smallest = partial(heapq.nsmallest, key=attrgetter("key"))
+    mem = {e.key: e for e in memory}
+    pub = {e.key: e for e in published}
+    if lookup is None and (mem or pub):
+        lookup = {e.key: e for e in store}.get
+    rows: list[Row] = []
+    for layer, entries in (("memory", memory), ("published", published), ("store", store)):
+        left = count - len(rows)
+        if left <= 0:
+            break
+        for e in smallest(left, entries):
+            if layer == "store":
+                others = (mem.get(e.key), pub.get(e.key))
+            else:
+                others = (lookup(e.key) if lookup is not None else None,)
+            conflict = any(o is not None and o.value != e.value for o in others)
             rows.append(Row(layer, e.key, e.value, e.timestamp, e.source_step, conflict))  # type: ignore[arg-type]
     return rows
 
@@ -269,14 +306,16 @@ class RowIndex:
         #: Sort orders of `previous`, patched into `_orders` when first asked for.
         self._inherited: dict[SortColumn, list[int]] = {}
         self._patch: tuple[list[int] | None, list[int], list[int], int] = (None, [], [], 0)
-        #: Per row: its lowercase key and value, for the filter.
-        self.haystack: list[str]
+        #: Per row: its lowercase key and value, for the filter (built when first needed).
+        self._hay: list[str] | None = None
+        self._hay_lock = threading.Lock()
+        #: The index this one was diffed against, until the table has taken it over.
+        self.base: RowIndex | None = previous
         #: How these rows differ from `previous`, and which rows were added and changed.
         self.diff: RowDiff
         self.added: Sequence[int] = ()
         self.changed: Sequence[int] = ()
         if previous is None or not previous.rows:
-            self.haystack = list(map(_hay, self.rows))
             self.diff = RowDiff(added=len(self.rows))
             self.added = range(len(self.rows))
         else:
@@ -284,6 +323,21 @@ class RowIndex:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    @property
+    def haystack(self) -> list[str]:
+        """Per row: lowercase key and value. Built once, by whichever thread asks first."""
+        hay = self._hay
+        if hay is None:
+            with self._hay_lock:
+                hay = self._hay
+                if hay is None:
+                    hay = self._hay = list(map(_hay, self.rows))
+        return hay
+
+    def prepare(self, column: SortColumn) -> None:
+        """Do the slow parts now (off the UI thread): the sort order for `column`."""
+        self.order(column)
 
     @cached_property
     def key_width(self) -> int:
@@ -298,7 +352,7 @@ class RowIndex:
     # ── updates ────────────────────────────────────────────────────────────
 
     def _update_from(self, previous: RowIndex) -> None:
-        rows, old_rows, old_hay = self.rows, previous.rows, previous.haystack
+        rows, old_rows, old_hay = self.rows, previous.rows, previous._hay
         new_n, old_n = len(rows), len(old_rows)
         if old_n == new_n and previous.keys == self.keys and previous.layers == self.layers:
             runs = [(0, 0, new_n)]  # Every row kept its place (a list compare runs in C).
@@ -309,7 +363,7 @@ class RowIndex:
         # Aligned stretches carry over by slices and are compared in C, stretch by
         # stretch; the rows left over between them are matched by key.
         moved = None if in_place else [-1] * old_n  # old index -> new index, -1: gone
-        hay = old_hay if in_place else [""] * new_n
+        hay = old_hay if in_place or old_hay is None else [""] * new_n
         changed: list[int] = []
         left_old: list[int] = []
         left_new: list[int] = []
@@ -320,7 +374,8 @@ class RowIndex:
             old_at, new_at = old_start + length, new_start + length
             if moved is not None:
                 moved[old_start:old_at] = range(new_start, new_at)
-                hay[new_start:new_at] = old_hay[old_start:old_at]
+                if hay is not None and old_hay is not None:
+                    hay[new_start:new_at] = old_hay[old_start:old_at]
             before = map(_fields, islice(old_rows, old_start, old_at))
             after = map(_fields, islice(rows, new_start, new_at))
             changed += compress(range(new_start, new_at), map(ne, before, after))
@@ -342,18 +397,20 @@ class RowIndex:
                     continue
                 kept += 1
                 moved[old_index] = new_index
-                hay[new_index] = old_hay[old_index]
+                if hay is not None and old_hay is not None:
+                    hay[new_index] = old_hay[old_index]
                 if _fields(old_rows[old_index]) != _fields(rows[new_index]):
                     changed.append(new_index)
         self._moved = moved
         removed = old_n - kept
         self.diff = RowDiff(added=len(added), changed=len(changed), removed=removed)
         self.added, self.changed = added, changed
-        if changed and hay is old_hay:
-            hay = list(hay)
-        for i in chain(added, changed):
-            hay[i] = _hay(rows[i])
-        self.haystack = hay
+        if hay is not None:  # Only when the previous one had been built: keep it warm.
+            if changed and hay is old_hay:
+                hay = list(hay)
+            for i in chain(added, changed):
+                hay[i] = _hay(rows[i])
+        self._hay = hay
 
         # Sort orders: the previous ones, renumbered and patched when first asked for.
         self._inherited = dict(previous._orders)

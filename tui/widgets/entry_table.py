@@ -257,6 +257,7 @@ class EntryTable(ScrollView, can_focus=True):
         self.clock: Clock = clock
         self.age_refresh = age_refresh
         self._view = RowView(RowIndex(rows))
+        self._preview_total: int | None = None
         self._cursor = 0
         self._announced: RowKey | None = None
         self._flash: frozenset[RowKey] = frozenset()
@@ -288,7 +289,9 @@ class EntryTable(ScrollView, can_focus=True):
 
     @property
     def total_count(self) -> int:
-        """Rows in the table (before the filter)."""
+        """Rows in the table (before the filter), counting those a preview does not hold yet."""
+        if self._preview_total is not None:
+            return self._preview_total
         return len(self._view.index)
 
     @property
@@ -341,20 +344,55 @@ class EntryTable(ScrollView, can_focus=True):
         data altogether (another scope): cursor and scroll go to the top and the
         diff is not worked out (every row counts as added).
         """
+        previous = self._view.index if keep_position and not self.in_preview else None
+        index = RowIndex(rows, previous)
+        return self.set_index(index, flash_changes=flash_changes, keep_position=keep_position)
+
+    @property
+    def index(self) -> RowIndex:
+        """The rows and their orders; a worker diffs the next load against it."""
+        return self._view.index
+
+    @property
+    def in_preview(self) -> bool:
+        """Whether only a big scope's first screenful is shown, its full index to come."""
+        return self._preview_total is not None
+
+    def show_preview(self, index: RowIndex, total: int) -> None:
+        """Show the first rows of a scope of `total` rows until `set_index` brings them all."""
+        self._preview_total = total
+        self._view.set_index(index)
+        self._cursor = 0
+        self._end_flash(refresh=False)
+        self._data_changed(scroll_home=True)
+
+    def set_index(
+        self, index: RowIndex, *, flash_changes: bool = False, keep_position: bool = True
+    ) -> RowDiff:
+        """`set_rows` with the index built already (by a worker, against `self.index`)."""
         view = self._view
         old_index = view.visible[self._cursor] if view.visible else None
+        old_key = self.cursor_row_key
         old_position = self._cursor
-        previous = view.index if keep_position else None
-        index = RowIndex(rows, previous)
+        from_preview = self.in_preview
+        self._preview_total = None
+        if from_preview or not keep_position:
+            index.base = None
+        elif index.base is not view.index:
+            index = RowIndex(index.rows, view.index)  # Diffed against rows since replaced.
+        diffed, index.base = index.base is not None, None
         view.set_index(index)
         position = None
         if old_index is not None and keep_position:
-            position = view.position_of(index.new_index_of(old_index))
+            if diffed:
+                position = view.position_of(index.new_index_of(old_index))
+            elif old_key is not None:
+                position = view.position_of(index.find(old_key))
         if position is None:
             position = old_position if keep_position else 0
         self._cursor = max(0, min(position, len(view) - 1))
         touched = len(index.added) + len(index.changed)
-        if flash_changes and self.is_mounted and 0 < touched <= FLASH_LIMIT:
+        if flash_changes and diffed and self.is_mounted and 0 < touched <= FLASH_LIMIT:
             self._start_flash(frozenset(index.touched()))
         else:
             self._end_flash(refresh=False)
