@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, TextArea
 
 from core import ScopedSessionManager
@@ -394,8 +395,18 @@ async def test_every_action_is_in_the_palette_and_help(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        for title in ("Filter entries", "Edit entry", "Add entry", "Purge entry", "Bulk purge",
-                      "Copy value", "Export scope", "Undo", "Reload", "Help"):
+        for title in (
+            "Filter entries",
+            "Edit entry",
+            "Add entry",
+            "Purge entry",
+            "Bulk purge",
+            "Copy value",
+            "Export scope",
+            "Undo",
+            "Reload",
+            "Help",
+        ):
             assert title in titles
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -417,3 +428,40 @@ async def test_keyboard_moves_between_tree_and_table(tmp_path: Path) -> None:
         assert {r.key for r in app.table.visible_rows} >= {"result", "status"}
         await pilot.press("tab")
         assert app.focused is app.table
+
+
+async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """First screenful first; the full index replaces it; an older load's rows never win."""
+    from tui import app as app_module
+    from tui.messages import ScopeRowsLoaded
+    from tui.model import Row, RowIndex
+
+    monkeypatch.setattr(app_module, "PREVIEW_ABOVE", 20)
+    base = tmp_path / "axon-server"
+    mgr = ScopedSessionManager(base)
+    for i in range(300):
+        mgr.persist("global", f"k{i:04d}", f"v{i}", "seed")
+    mgr.remember("global", "k0007", "in memory", "seed")
+    mgr.flush("global")
+    previews: list[int] = []
+    show_preview = EntryTable.show_preview
+
+    def spy(table: EntryTable, index: RowIndex, total: int) -> None:
+        previews.append(total)
+        show_preview(table, index, total)
+
+    monkeypatch.setattr(EntryTable, "show_preview", spy)
+    app = open_app(mgr)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert previews == [301]
+        table = app.table
+        assert not table.in_preview and table.total_count == table.row_count == 301
+        assert table.visible_rows[0].row_key == ("memory", "k0007")
+        assert table.visible_rows[0].conflict
+        stale = RowIndex([Row("store", "stale", "x", 1, "s")])
+        app.post_message(ScopeRowsLoaded(app._load_seq - 1, app.current, stale))  # type: ignore[arg-type]
+        await settle(app, pilot)
+        assert table.total_count == 301

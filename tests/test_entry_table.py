@@ -9,7 +9,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-from tui.model import SORT_COLUMNS, Row, RowDiff, SortColumn, row_matches
+from tui.model import SORT_COLUMNS, Row, RowDiff, RowIndex, SortColumn, row_matches
 from tui.widgets import entry_table
 from tui.widgets.entry_table import Columns, EntryTable
 
@@ -278,6 +278,43 @@ async def test_keep_position_false_starts_at_the_top() -> None:
         await pilot.pause()
         assert table.cursor_index == 0 and table.scroll_y == 0
         assert table.cursor_row_key == ("store", "other000")
+
+
+async def test_preview_then_full_index_keeps_the_cursor_row() -> None:
+    """A big scope's first screenful, then all of it: the row the cursor is on stays."""
+    app = Host()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(EntryTable)
+        every = store_rows(500)
+        table.show_preview(RowIndex(every[:40]), total=500)
+        await pilot.pause()
+        assert table.in_preview and table.total_count == 500 and table.row_count == 40
+        await pilot.press("down", "down", "down")
+        assert table.cursor_row_key == ("store", "k003")
+        diff = table.set_index(RowIndex(list(reversed(every))), keep_position=True)
+        await pilot.pause()
+        assert not table.in_preview and table.total_count == table.row_count == 500
+        assert table.cursor_row_key == ("store", "k003")
+        assert diff == RowDiff(added=500) and not table.flashing
+
+
+async def test_index_diffed_against_replaced_rows_is_diffed_again() -> None:
+    """A worker's index built against rows the table no longer holds: cursor still by key."""
+    app = Host(store_rows(50))
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(EntryTable)
+        stale_base = table.index
+        table.move_cursor_to_key(("store", "k030"))
+        # Meanwhile the table took other rows (a write of our own): 10 rows before k030.
+        table.set_rows(
+            [*(Row("store", f"a{i}", "x", NOW, "s") for i in range(10)), *store_rows(50)]
+        )
+        late = RowIndex([*store_rows(50), Row("store", "zz", "new", NOW, "s")], stale_base)
+        diff = table.set_index(late, flash_changes=True)
+        await pilot.pause()
+        assert table.cursor_row_key == ("store", "k030")
+        assert diff == RowDiff(added=1, removed=10)
+        assert table.flashing == {("store", "zz")}
 
 
 # ── filter and sort ───────────────────────────────────────────────────────

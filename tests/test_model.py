@@ -17,6 +17,7 @@ from tui.model import (
     SortColumn,
     VisibleRows,
     build_rows,
+    preview_rows,
     row_matches,
 )
 
@@ -101,8 +102,13 @@ def test_update_matches_a_rebuild(monkeypatch: pytest.MonkeyPatch, patch_limit: 
         previous = RowIndex(old)
         for column in rnd.sample(SORT_COLUMNS, rnd.randint(0, 4)):
             previous.order(column)
+        built = rnd.random() < 0.5
+        if built:
+            previous.haystack  # noqa: B018 - as after a filter
         index = RowIndex(new, previous)
         fresh = RowIndex(new)
+        # A haystack is carried over (kept warm) only if the previous one was built.
+        assert (index._hay is not None) == (built and bool(old))
 
         before = {r.row_key: r for r in old}
         after = {r.row_key: r for r in new}
@@ -286,3 +292,27 @@ def test_build_rows_flags_disagreeing_layers() -> None:
     assert rows[("memory", "k")].conflict and rows[("store", "k")].conflict
     assert not rows[("memory", "same")].conflict
     assert not rows[("store", "same")].conflict
+
+
+def test_build_rows_of_a_store_alone() -> None:
+    store = [MemoryEntry(f"k{i}", f"v{i}", i, "s") for i in range(5)]
+    assert build_rows([], store) == [Row("store", e.key, e.value, e.timestamp, "s") for e in store]
+
+
+def entries(rnd: random.Random, count: int, keys: int) -> list[MemoryEntry]:
+    chosen = rnd.sample(range(keys), min(count, keys))
+    return [MemoryEntry(f"k{i:03d}", rnd.choice("ab"), rnd.randint(0, 9), "s") for i in chosen]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_preview_is_the_start_of_the_full_default_order(seed: int) -> None:
+    """Layers, key order and conflict flags exactly as the full index shows them."""
+    rnd = random.Random(seed)
+    memory = entries(rnd, rnd.randint(0, 6), 40)
+    published = entries(rnd, rnd.randint(0, 6), 40)
+    store = entries(rnd, rnd.randint(0, 60), 40)
+    full = shown(RowView(RowIndex(build_rows(memory, store, published))))
+    by_key = {e.key: e for e in store}
+    for count in (1, 5, 12, 200):
+        assert preview_rows(memory, store, published, count) == full[:count]
+        assert preview_rows(memory, store, published, count, lookup=by_key.get) == full[:count]

@@ -204,8 +204,12 @@ def test_export_json_and_quoted_csv(tmp_path: Path) -> None:
     doc = json.loads(mgr.export_json("flow:x"))
     assert doc["scope"] == "flow:x" and doc["count"] == 2
     assert doc["entries"][0] == {
-        "scope": "flow:x", "layer": "memory", "key": "m", "value": tricky,
-        "timestamp": T, "source_step": "s,1",
+        "scope": "flow:x",
+        "layer": "memory",
+        "key": "m",
+        "value": tricky,
+        "timestamp": T,
+        "source_step": "s,1",
     }
     rows = list(csv.reader(io.StringIO(mgr.export_csv("flow:x"))))
     assert rows[0] == ["scope", "layer", "key", "value", "timestamp", "source_step"]

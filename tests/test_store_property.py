@@ -16,7 +16,7 @@ text = st.text(
     alphabet=st.one_of(
         st.characters(exclude_categories=()),
         st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=()),
-        st.sampled_from("\x00\x1b\u202e\n\"\\"),
+        st.sampled_from('\x00\x1b\u202e\n"\\'),
     ),
     max_size=40,
 )
