@@ -184,21 +184,58 @@ def detail_key(lines: list[str]) -> str | None:
     return None
 
 
+def row_background(term: Terminal, key: str) -> str:
+    """The background colour of the table row showing `key` (the cursor's, say)."""
+    for y, line in enumerate(term.text()):
+        at = line.find(key)
+        if at >= 0:
+            return str(term.screen.buffer[y][at].bg)
+    raise Timeout(f"{key} is not on screen")
+
+
+def key_with_background(term: Terminal, background: str) -> str | None:
+    """The key of the row drawn with `background`: where the cursor is now.
+
+    Read off the table rather than the detail pane, which a notice may cover.
+    """
+    for y, line in enumerate(term.text()):
+        found = ROW_KEY.search(line)
+        if found and str(term.screen.buffer[y][found.start()].bg) == background:
+            return found.group(0)
+    return None
+
+
 def first_frame(contender: Contender, path: Path, timeout: float) -> tuple[float, float | None]:
     """Seconds from launch to the first frame with rows, and peak RSS in MB (terminal runs)."""
     argv = contender.argv(path)
     if contender.headless:
-        start = time.perf_counter()
-        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-        elapsed = time.perf_counter() - start
-        batch = "-b" in argv  # VisiData's batch mode loads, prints and exits.
-        if done.returncode != 0 or (not batch and "ready" not in done.stdout):
-            raise RuntimeError(f"{contender.name} failed: {done.stderr[-2000:]}")
-        return elapsed, None
+        return _headless_first_frame(argv, timeout), None
     with Terminal(argv, cwd=ROOT) as term:
         shown = term.wait_for(shows_rows, timeout)
         term.settle(quiet=0.5, timeout=timeout)
         return shown - term.start, term.peak_rss_mb()
+
+
+def _headless_first_frame(argv: list[str], timeout: float) -> float:
+    """Launch to the `ready` line (the process's exit is not counted); `vd -b`: to its exit."""
+    batch = "-b" in argv  # VisiData's batch mode loads, prints the sheet and exits.
+    start = time.perf_counter()
+    with subprocess.Popen(
+        argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        if batch:
+            process.communicate(timeout=timeout)
+            elapsed = time.perf_counter() - start
+        else:
+            line = process.stdout.readline()
+            elapsed = time.perf_counter() - start
+            _out, err = process.communicate(timeout=timeout)
+            if line.strip() != "ready":
+                raise RuntimeError(f"no first frame: {err[-2000:]}")
+        if process.returncode != 0:
+            raise RuntimeError(f"exit status {process.returncode}")
+    return elapsed
 
 
 def bench_first_frames(
@@ -242,6 +279,7 @@ def bench_flush(size: int, samples: int, log: Callable[[str], None]) -> dict[str
             cursor_key = keys[2]
             term.wait_for(lambda lines, k=cursor_key: detail_key(lines) == k, 30)
             term.settle(0.3)
+            cursor_bg = row_background(term, cursor_key)
             figure = Figure()
             kept = True
             for n in range(1, samples + 1):
@@ -252,7 +290,7 @@ def bench_flush(size: int, samples: int, log: Callable[[str], None]) -> dict[str
                 shown = term.wait_for(lambda lines, m=marker: any(m in x for x in lines), 30)
                 figure.samples.append(shown - written)
                 term.settle(0.15)
-                kept = kept and detail_key(term.text()) == cursor_key
+                kept = kept and key_with_background(term, cursor_bg) == cursor_key
             figure.note = "" if kept else "cursor moved"
             out[mode] = figure
             log(f"  flush        {mode:24} {size:>9,}  p50 {_seconds(figure.median())}")

@@ -6,9 +6,10 @@ import errno
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import filelock
 
@@ -225,6 +226,14 @@ class SessionStore:
     def store_entries(self) -> list[MemoryEntry]:
         with self._mutex:
             return list(self._store.values())
+
+    def store_snapshot(self) -> Mapping[str, MemoryEntry]:
+        """The store layer by key, read-only and without a copy.
+
+        `reload` swaps in a new mapping rather than changing this one, so a caller
+        can hold it across a reload to see what changed (own writes do change it).
+        """
+        return MappingProxyType(self._store)
 
     def mutate(self, key: str, new_value: str, source_step: str) -> bool:
         with self._mutex:

@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec.structs
 from textual import on, work
@@ -24,21 +25,6 @@ from core import MemoryEntry, ScopedSessionManager, ScopeError
 from . import changes
 from .catalog import Catalog, ScopeRef
 from .commands import COMMANDS, HELP_SECTIONS
-from .dialogs import (
-    DIALOGS_CSS_PATH,
-    AddDialog,
-    AddResult,
-    BulkPurgeDialog,
-    ConflictChoice,
-    ConflictDialog,
-    EditDialog,
-    EditResult,
-    ExportDialog,
-    ExportResult,
-    HelpScreen,
-    MessageDialog,
-    PurgeDialog,
-)
 from .display import safe
 from .live import LiveReader
 from .messages import (
@@ -59,6 +45,12 @@ from .widgets.header import StoreHeader
 from .widgets.safe_inputs import SafeInput
 from .widgets.scope_tree import ScopeInfo, ScopeTree
 
+if TYPE_CHECKING:
+    from .dialogs.add import AddResult
+    from .dialogs.conflict import ConflictChoice
+    from .dialogs.edit import EditResult
+    from .dialogs.export import ExportResult
+
 Clock = Callable[[], float]
 SORT_CYCLE = ("key", "time", "layer", "source_step")
 #: Scopes with more rows than this show their first screenful before the full index.
@@ -69,7 +61,8 @@ READ_ONLY_REASON = "read-only: started with --read-only, so nothing can be chang
 class ScopesApp(App[None]):
     """Browse and edit the scopes of one or more Axon stores."""
 
-    CSS_PATH = ["app.tcss", DIALOGS_CSS_PATH]
+    #: The dialogs' sheet is listed here by path: their modules load when first opened.
+    CSS_PATH = ["app.tcss", "dialogs/dialogs.tcss"]
     TITLE = "axon-scopes"
     #: Dialogs and inputs read this; tests and pictures turn it off for steady frames.
     CURSOR_BLINK = True
@@ -592,6 +585,7 @@ class ScopesApp(App[None]):
 
     def open_editor(self, ref: ScopeRef, row: Row, expected: str | None) -> None:
         """Edit `row`; saving checks the disk still holds `expected` (None: no entry)."""
+        from .dialogs.edit import EditDialog
 
         def done(result: EditResult | None) -> None:
             if result is not None:
@@ -617,6 +611,8 @@ class ScopesApp(App[None]):
 
     @on(EditConflict)
     def _edit_conflict(self, message: EditConflict) -> None:
+        from .dialogs.conflict import ConflictDialog
+
         ref, row = message.ref, message.row
 
         def done(choice: ConflictChoice | None) -> None:
@@ -642,6 +638,8 @@ class ScopesApp(App[None]):
         )
 
     def action_add(self) -> None:
+        from .dialogs.add import AddDialog
+
         if not self._can_write() or self.current is None:
             return
         ref = self.current
@@ -672,6 +670,8 @@ class ScopesApp(App[None]):
         self.confirm_purge(self.current, row)
 
     def confirm_purge(self, ref: ScopeRef, row: Row, note: str | None = None) -> None:
+        from .dialogs.purge import PurgeDialog
+
         def done(confirmed: bool | None) -> None:
             if confirmed:
                 self.purge_entry(ref, row)
@@ -711,6 +711,8 @@ class ScopesApp(App[None]):
         )
 
     def action_bulk_purge(self) -> None:
+        from .dialogs.bulk_purge import BulkPurgeDialog
+
         if not self._can_write() or self.current is None:
             return
         ref = self.current
@@ -826,6 +828,8 @@ class ScopesApp(App[None]):
         self.notify(f"Copied the value of {row.key!r} ({len(row.value):,} characters).")
 
     def action_export(self) -> None:
+        from .dialogs.export import ExportDialog
+
         if self.current is None:
             return
         ref = self.current
@@ -865,6 +869,8 @@ class ScopesApp(App[None]):
         self.scan_catalog()
 
     def action_scope_info(self) -> None:
+        from .dialogs.confirm import MessageDialog
+
         ref = self.tree.cursor_ref or self.current
         if ref is None:
             return
@@ -894,6 +900,8 @@ class ScopesApp(App[None]):
         self.push_screen(MessageDialog("Scope file", body))
 
     def action_help(self) -> None:
+        from .dialogs.help import HelpScreen
+
         self.push_screen(HelpScreen(HELP_SECTIONS))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

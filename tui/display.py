@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.content import Content, Span
-from textual.highlight import highlight
 
 #: Style of the visible stand-ins, so a real "␛" in the data is told apart from ESC.
 CONTROL_STYLE = "$text-warning italic"
@@ -101,6 +100,8 @@ def as_json(text: str) -> Content | None:
     pretty = "".join(
         ch if _stand_in(ord(ch), True) is None else f"\\u{ord(ch):04x}" for ch in pretty
     )
+    from textual.highlight import highlight  # Pygments: loaded when a JSON value is shown.
+
     return highlight(pretty, language="json")
 
 

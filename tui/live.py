@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import ne
 from pathlib import Path
 
-from core import MemoryEntry, ScopeError
+from core import ScopeError
 from core.naming import MEMORY_SUFFIX, SESSION_SUFFIX
 
 from .catalog import Catalog, ScopeRef
@@ -48,10 +49,6 @@ class Recheck:
         return bool(
             self.new_scopes or self.gone_scopes or any(c.any or c.error for c in self.changes)
         )
-
-
-def _by_key(entries: Iterable[MemoryEntry]) -> dict[str, MemoryEntry]:
-    return {e.key: e for e in entries}
 
 
 class LiveReader:
@@ -121,7 +118,7 @@ class LiveReader:
                 self._had_file.discard(ref)
                 if manager.forget_scope(ref.scope):
                     return None
-        before = _by_key(store.store_entries())
+        before = store.store_snapshot()  # No copy: a reload replaces it (scopes can be big).
         had_error = store.error is not None
         try:
             changed = store.reload()
@@ -132,8 +129,8 @@ class LiveReader:
         published = check_memory or had_error
         if not changed:
             return ScopeChange(ref, published=published)
-        after = _by_key(store.store_entries())
-        added = sum(1 for k in after if k not in before)
-        removed = sum(1 for k in before if k not in after)
-        modified = sum(1 for k, e in after.items() if k in before and before[k] != e)
+        after = store.store_snapshot()
+        kept = after.keys() & before.keys()
+        added, removed = len(after) - len(kept), len(before) - len(kept)
+        modified = sum(map(ne, map(before.__getitem__, kept), map(after.__getitem__, kept)))
         return ScopeChange(ref, added, modified, removed, published)
