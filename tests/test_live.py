@@ -19,9 +19,10 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from core import ScopedSessionManager
+from core import MemoryEntry, ScopedSessionManager
 from tui.app import ScopesApp
 from tui.dialogs import EditDialog
+from tui.live import _count_changes
 
 from .tui_support import SIZE, open_app, settle
 
@@ -361,3 +362,14 @@ async def test_purge_asks_again_when_a_writer_process_changed_the_entry(tmp_path
         stale.flush("flow:live")
         assert await until(pilot, lambda: "unrelated" in shown_keys(app))
         assert "base" not in shown_keys(app)
+
+
+def test_change_counts_in_order_and_out_of_order() -> None:
+    def layer(*pairs: tuple[str, str]) -> dict[str, MemoryEntry]:
+        return {k: MemoryEntry(k, v, 1, "s") for k, v in pairs}
+
+    before = layer(("a", "1"), ("b", "2"), ("c", "3"))
+    assert _count_changes(before, layer(("a", "1"), ("b", "X"), ("c", "3"))) == (0, 1, 0)
+    assert _count_changes(before, layer(("c", "3"), ("a", "Y"), ("d", "4"))) == (1, 1, 1)
+    assert _count_changes(before, {}) == (0, 0, 3)
+    assert _count_changes({}, before) == (3, 0, 0)

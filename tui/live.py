@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import ne
 from pathlib import Path
 
-from core import ScopeError
+from core import MemoryEntry, ScopeError
 from core.naming import MEMORY_SUFFIX, SESSION_SUFFIX
 
 from .catalog import Catalog, ScopeRef
@@ -129,8 +129,21 @@ class LiveReader:
         published = check_memory or had_error
         if not changed:
             return ScopeChange(ref, published=published)
-        after = store.store_snapshot()
-        kept = after.keys() & before.keys()
-        added, removed = len(after) - len(kept), len(before) - len(kept)
-        modified = sum(map(ne, map(before.__getitem__, kept), map(after.__getitem__, kept)))
+        added, modified, removed = _count_changes(before, store.store_snapshot())
         return ScopeChange(ref, added, modified, removed, published)
+
+
+def _count_changes(
+    before: Mapping[str, MemoryEntry], after: Mapping[str, MemoryEntry]
+) -> tuple[int, int, int]:
+    """(added, modified, removed) between two versions of a store layer.
+
+    A file rewritten by a writer mostly keeps its keys in the same order, so the
+    entries are first compared pairwise in order (a C loop); otherwise by key, in
+    `after`'s order (hopping about a big set is several times slower).
+    """
+    if list(before) == list(after):
+        return 0, sum(map(ne, before.values(), after.values())), 0
+    kept = [key for key in after if key in before]
+    modified = sum(map(ne, map(before.__getitem__, kept), map(after.__getitem__, kept)))
+    return len(after) - len(kept), modified, len(before) - len(kept)
