@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,6 +86,12 @@ class ScopesApp(App[None]):
         Binding("p", "pause", "Pause"),
         Binding("f", "follow", "Follow", show=False),
     ]
+
+    #: Set by the command line, which owns the process: once the first scope is shown,
+    #: move everything alive into the collector's permanent generation. Textual keeps
+    #: tens of thousands of long-lived objects, and every full collection walked them
+    #: all again (20-100 ms each, which showed up as stutters during live reloads).
+    freeze_gc = False
 
     #: Seconds between stat-based checks that catch anything the watcher missed.
     RECONCILE_S = 2.0
@@ -183,7 +191,7 @@ class ScopesApp(App[None]):
         if self.paused:
             self._pending_all = True
         else:
-            self.recheck_files(None)
+            self.recheck(None)
 
     @on(StoreFilesChanged)
     def _files_changed(self, message: StoreFilesChanged) -> None:
@@ -193,11 +201,36 @@ class ScopesApp(App[None]):
             self._pending |= message.paths
             self.query_one(StoreHeader).pending = len(self._pending)
             return
-        self.recheck_files(message.paths)
+        self.recheck(message.paths)
+
+    def recheck(self, paths: set[Path] | None) -> None:
+        """Re-read changed files off the UI thread; the shown scope's rows come back too."""
+        table = self.table
+        shown = None if table.in_preview else self._shown_ref
+        self._recheck_files(paths, shown, table.index, table.sort_column)
 
     @work(thread=True, group="live")
-    def recheck_files(self, paths: set[Path] | None) -> None:
-        self.post_message(ScopesRechecked(self.live.recheck(paths)))
+    def _recheck_files(
+        self,
+        paths: set[Path] | None,
+        shown: ScopeRef | None,
+        previous: RowIndex,
+        column: SortColumn,
+    ) -> None:
+        result = self.live.recheck(paths, uncounted=shown)
+        rows = None
+        for i, change in enumerate(result.changes):
+            if change.ref == shown and (change.reloaded or change.published or change.error):
+                # Built here, in the same pass: no second trip through the UI thread.
+                index, error, published_at = self._index_rows(shown, previous, column)
+                rows = ScopeRowsLoaded(0, shown, index, error, True, published_at)
+                diff = index.diff
+                result.changes[i] = replace(
+                    change, added=diff.added, changed=diff.changed, removed=diff.removed
+                )
+        self.post_message(ScopesRechecked(result, rows))
+        if rows is not None and not get_current_worker().is_cancelled:
+            rows.index.haystack  # noqa: B018 - warm for the next filter keystroke
 
     @on(ScopesRechecked)
     def _rechecked(self, message: ScopesRechecked) -> None:
@@ -225,7 +258,14 @@ class ScopesApp(App[None]):
                     severity="error",
                     timeout=6,
                 )
-        self.scan_catalog()
+        counts_moved = any(c.added or c.removed or c.error for c in result.changes)
+        if result.new_scopes or result.gone_scopes or counts_moved:
+            self.scan_catalog()
+        rows = message.rows
+        if rows is not None and rows.ref == self.current:
+            self._load_seq += 1  # Newer than any load still under way.
+            self._show_rows(rows)
+            return
         touched = {c.ref for c in result.changes}
         if self.current is not None and self.current in touched:
             self.load_scope(self.current, external=True)
@@ -260,9 +300,9 @@ class ScopesApp(App[None]):
             header.pending = 0
             if self._pending_all:
                 self._pending_all = False
-                self.recheck_files(None)
+                self.recheck(None)
             elif pending:
-                self.recheck_files(pending)
+                self.recheck(pending)
         self.notify("Live updates paused" if self.paused else "Live updates resumed", timeout=1.5)
 
     def action_follow(self) -> None:
@@ -344,19 +384,28 @@ class ScopesApp(App[None]):
             # An unreadable file marks the scope; the rows message then carries the reason.
             with contextlib.suppress(ScopeError):
                 self.manager(ref).reload(ref.scope)
-        memory, store, published, error, published_at = self._scope_entries(ref)
-        total = len(memory) + len(store) + len(published)
-        if preview and total > PREVIEW_ABOVE:
-            # A big scope shows its first screenful now and the rest once it is indexed.
-            first = preview_rows(memory, store, published, lookup=self._lookup(ref))
-            self.post_message(
-                ScopeRowsLoaded(seq, ref, RowIndex(first), error, external, published_at, total)
-            )
-        index = RowIndex(build_rows(memory, store, published), previous)
-        index.prepare(column)
+        if preview:
+            memory, store, published, error, published_at = self._scope_entries(ref)
+            total = len(memory) + len(store) + len(published)
+            if total > PREVIEW_ABOVE:
+                # A big scope shows its first screenful now and the rest once it is indexed.
+                first = preview_rows(memory, store, published, lookup=self._lookup(ref))
+                self.post_message(
+                    ScopeRowsLoaded(seq, ref, RowIndex(first), error, external, published_at, total)
+                )
+        index, error, published_at = self._index_rows(ref, previous, column)
         self.post_message(ScopeRowsLoaded(seq, ref, index, error, external, published_at))
         if not get_current_worker().is_cancelled:
             index.haystack  # noqa: B018 - built here so the first filter keystroke is quick
+
+    def _index_rows(
+        self, ref: ScopeRef, previous: RowIndex | None, column: SortColumn
+    ) -> tuple[RowIndex, str | None, float | None]:
+        """A scope's rows indexed (diffed against `previous`) and sorted by `column`."""
+        memory, store, published, error, published_at = self._scope_entries(ref)
+        index = RowIndex(build_rows(memory, store, published), previous)
+        index.prepare(column)
+        return index, error, published_at
 
     def _lookup(self, ref: ScopeRef) -> Callable[[str], MemoryEntry | None]:
         return self.manager(ref).store(ref.scope).retrieve
@@ -435,6 +484,9 @@ class ScopesApp(App[None]):
             return
         if message.ref != self.current or message.seq != self._load_seq:
             return  # A newer load is under way: its rows are the ones to show.
+        self._show_rows(message)
+
+    def _show_rows(self, message: ScopeRowsLoaded) -> None:
         switched = message.ref != self._shown_ref
         self._shown_ref = message.ref
         flash = message.external and not switched
@@ -442,6 +494,9 @@ class ScopesApp(App[None]):
             self.table.show_preview(message.index, message.preview_total)
         else:
             self.table.set_index(message.index, flash_changes=flash, keep_position=not switched)
+            if self.freeze_gc:
+                self.freeze_gc = False
+                self.call_after_refresh(gc.freeze)
         self._show_match_count()
         if message.external and self.follow:
             self._follow_newest()

@@ -56,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_demo(read_only=args.read_only, theme=args.theme, watch=not args.no_watch)
     app = make_app(args.path, read_only=args.read_only, watch=not args.no_watch, theme=args.theme)
+    app.freeze_gc = True
     app.run()
     return app.return_code or 0
 

@@ -127,6 +127,7 @@ def run_demo(
         )
         try:
             app = make_app(manager, read_only=read_only, watch=watch, theme=theme)
+            app.freeze_gc = True
             app.run()
         finally:
             if process is not None:

@@ -27,10 +27,12 @@ class ScopeChange:
     removed: int = 0
     published: bool = False
     error: str | None = None
+    #: Re-read and different, not counted here: the caller diffs its rows instead.
+    reloaded: bool = False
 
     @property
     def any(self) -> bool:
-        return bool(self.added or self.changed or self.removed or self.published)
+        return bool(self.added or self.changed or self.removed or self.published or self.reloaded)
 
     def summary(self) -> str:
         return f"{self.ref.scope}: +{self.added} ~{self.changed} -{self.removed}"
@@ -80,8 +82,12 @@ class LiveReader:
                     return ScopeRef(base, scope), is_memory
         return None
 
-    def recheck(self, paths: Iterable[Path] | None) -> Recheck:
-        """Re-read the scopes behind `paths` (None: every scope, the periodic reconcile)."""
+    def recheck(self, paths: Iterable[Path] | None, uncounted: ScopeRef | None = None) -> Recheck:
+        """Re-read the scopes behind `paths` (None: every scope, the periodic reconcile).
+
+        `uncounted` is the scope on screen: its rows get diffed anyway, so counting
+        its changes here would be the same work twice.
+        """
         result = Recheck()
         self.catalog.discover()
         for base, manager in self.catalog.managers.items():
@@ -98,14 +104,16 @@ class LiveReader:
                     ref, is_memory = found
                     targets[ref] = targets.get(ref, False) or is_memory
         for ref, check_memory in targets.items():
-            change = self._recheck_scope(ref, check_memory)
+            change = self._recheck_scope(ref, check_memory, count=ref != uncounted)
             if change is None:
                 result.gone_scopes.append(ref)
             elif change.any or change.error:
                 result.changes.append(change)
         return result
 
-    def _recheck_scope(self, ref: ScopeRef, check_memory: bool) -> ScopeChange | None:
+    def _recheck_scope(
+        self, ref: ScopeRef, check_memory: bool, count: bool = True
+    ) -> ScopeChange | None:
         """Re-read one scope; None when its file is gone for good and the scope was dropped."""
         manager = self.catalog.manager(ref.base)
         store = manager.store(ref.scope)
@@ -129,6 +137,8 @@ class LiveReader:
         published = check_memory or had_error
         if not changed:
             return ScopeChange(ref, published=published)
+        if not count:
+            return ScopeChange(ref, published=published, reloaded=True)
         added, modified, removed = _count_changes(before, store.store_snapshot())
         return ScopeChange(ref, added, modified, removed, published)
 

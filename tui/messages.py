@@ -76,6 +76,8 @@ class ScopesRechecked(Message):
     """What a re-check of changed files found."""
 
     result: Recheck
+    #: The shown scope's new rows, when it was among the changed ones.
+    rows: ScopeRowsLoaded | None = None
 
 
 @dataclass

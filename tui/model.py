@@ -125,8 +125,6 @@ PATCH_LIMIT = 512
 _MAX_GAPS = 16
 _LOOK_AHEAD = 64
 
-_fields = attrgetter("value", "timestamp", "source_step", "conflict")
-
 
 @dataclass(frozen=True, slots=True)
 class RowDiff:
@@ -336,8 +334,10 @@ class RowIndex:
         return hay
 
     def prepare(self, column: SortColumn) -> None:
-        """Do the slow parts now (off the UI thread): the sort order for `column`."""
+        """Do the slow parts now, off the UI thread: the sort order, the column widths."""
         self.order(column)
+        self.key_width  # noqa: B018
+        self.step_width  # noqa: B018
 
     @cached_property
     def key_width(self) -> int:
@@ -376,8 +376,9 @@ class RowIndex:
                 moved[old_start:old_at] = range(new_start, new_at)
                 if hay is not None and old_hay is not None:
                     hay[new_start:new_at] = old_hay[old_start:old_at]
-            before = map(_fields, islice(old_rows, old_start, old_at))
-            after = map(_fields, islice(rows, new_start, new_at))
+            # Same (layer, key) along a stretch, so whole rows compare (in C, no tuples).
+            before = islice(old_rows, old_start, old_at)
+            after = islice(rows, new_start, new_at)
             changed += compress(range(new_start, new_at), map(ne, before, after))
             kept += length
         left_old += range(old_at, old_n)
@@ -399,7 +400,7 @@ class RowIndex:
                 moved[old_index] = new_index
                 if hay is not None and old_hay is not None:
                     hay[new_index] = old_hay[old_index]
-                if _fields(old_rows[old_index]) != _fields(rows[new_index]):
+                if old_rows[old_index] != rows[new_index]:  # Same row_key: compare rows.
                     changed.append(new_index)
         self._moved = moved
         removed = old_n - kept
