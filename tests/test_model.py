@@ -102,6 +102,8 @@ def test_update_matches_a_rebuild(monkeypatch: pytest.MonkeyPatch, patch_limit: 
         previous = RowIndex(old)
         for column in rnd.sample(SORT_COLUMNS, rnd.randint(0, 4)):
             previous.order(column)
+        if rnd.random() < 0.5:
+            previous.prepare("layer")  # with its column widths
         built = rnd.random() < 0.5
         if built:
             previous.haystack  # noqa: B018 - as after a filter
@@ -120,6 +122,11 @@ def test_update_matches_a_rebuild(monkeypatch: pytest.MonkeyPatch, patch_limit: 
         assert index.haystack == fresh.haystack
         for column in SORT_COLUMNS:
             assert index.order(column) == fresh.order(column)
+        assert index.key_width == fresh.key_width
+        if not any(
+            r.row_key in after and after[r.row_key].source_step != r.source_step for r in old
+        ):
+            assert index.step_width == fresh.step_width
         for i, row in enumerate(old):
             moved_to = index.new_index_of(i)
             if row.row_key in after:

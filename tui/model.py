@@ -419,6 +419,19 @@ class RowIndex:
             self._gathers = dict(previous._gathers)
         self._patch = (moved, added, changed, removed)
 
+        # Column widths: with nothing removed, the widest rows are all still here,
+        # so the old widths hold and only the touched rows can widen them. (A changed
+        # source_step that got shorter may leave its column a little wide until the
+        # next full load: cheaper than measuring every row again.)
+        if not removed:
+            touched = [rows[i] for i in chain(added, changed)]
+            if "key_width" in previous.__dict__:
+                widest = max((len(r.key) for r in touched), default=0)
+                self.__dict__["key_width"] = max(previous.key_width, widest)
+            if "step_width" in previous.__dict__:
+                widest = max((len(r.source_step) for r in touched), default=0)
+                self.__dict__["step_width"] = max(previous.step_width, widest)
+
     def _patched_order(self, column: SortColumn) -> list[int] | None:
         """The previous index's order for `column`, brought up to date; None if not worth it."""
         order = self._inherited.pop(column, None)
