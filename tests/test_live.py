@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
@@ -373,3 +374,33 @@ def test_change_counts_in_order_and_out_of_order() -> None:
     assert _count_changes(before, layer(("c", "3"), ("a", "Y"), ("d", "4"))) == (1, 1, 1)
     assert _count_changes(before, {}) == (0, 0, 3)
     assert _count_changes({}, before) == (3, 0, 0)
+
+
+async def test_reconciling_unchanged_files_rebuilds_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The periodic check stats the files; rows are rebuilt only when one really changed."""
+    base = seed(tmp_path)
+    flow = ScopedSessionManager(base, publish_memory=True)
+    flow.remember("flow:live", "thinking", "step 1", "plan")
+    flow.flush("flow:live")
+    monkeypatch.setattr(ScopesApp, "RECONCILE_S", 0.05)
+    app = open_app(base, watch=True)
+    built: list[str] = []
+    index_rows = ScopesApp._index_rows
+
+    def spy(self: ScopesApp, ref: Any, *args: Any) -> Any:
+        built.append(ref.scope)
+        return index_rows(self, ref, *args)
+
+    monkeypatch.setattr(ScopesApp, "_index_rows", spy)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "flow:live")
+        built.clear()
+        await pilot.pause(0.6)  # about ten reconciles
+        await settle(app, pilot)
+        assert built == []
+        flow.remember("flow:live", "thinking", "step 2", "plan")
+        flow.flush("flow:live")
+        assert await until(pilot, lambda: "flow:live" in built)
+        assert await until(pilot, lambda: any(r.value == "step 2" for r in app.table.visible_rows))

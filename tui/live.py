@@ -60,14 +60,29 @@ class LiveReader:
         self.catalog = catalog
         #: Scopes whose file existed when last looked at: only those can be deleted.
         self._had_file: set[ScopeRef] = set()
+        #: (inode, size, mtime) of each scope's published memory file when last read.
+        self._memory_sig: dict[ScopeRef, tuple[int, int, int] | None] = {}
+
+    def _memory_moved(self, ref: ScopeRef, path: Path) -> bool:
+        """Whether a published memory file appeared, went or was rewritten since last asked."""
+        try:
+            st = path.stat()
+            sig: tuple[int, int, int] | None = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except OSError:
+            sig = None
+        if ref in self._memory_sig and self._memory_sig[ref] == sig:
+            return False
+        self._memory_sig[ref] = sig
+        return True
 
     def remember_files(self) -> None:
-        """Note which scopes have a file now (after the catalog's first scan)."""
-        self._had_file.update(
-            ref
-            for ref in self.catalog.refs()
-            if self.catalog.manager(ref.base).store_path(ref.scope).exists()
-        )
+        """Note which scopes have files now (after a scan read them)."""
+        for ref in self.catalog.refs():
+            store = self.catalog.manager(ref.base).store(ref.scope)
+            if store.store_path().exists():
+                self._had_file.add(ref)
+            if ref not in self._memory_sig:
+                self._memory_moved(ref, store.memory_path())
 
     def _ref_for(self, path: Path) -> tuple[ScopeRef, bool] | None:
         """(scope, is_memory_sidecar) for a store file path, discovering new scopes."""
@@ -134,7 +149,7 @@ class LiveReader:
             if had_error:
                 return ScopeChange(ref)
             return ScopeChange(ref, error=getattr(exc, "reason", str(exc)))
-        published = check_memory or had_error
+        published = (check_memory and self._memory_moved(ref, store.memory_path())) or had_error
         if not changed:
             return ScopeChange(ref, published=published)
         if not count:
