@@ -274,6 +274,7 @@ def bench_flush(size: int, samples: int, log: Callable[[str], None]) -> dict[str
     for mode, write in (("atomic", write_atomic), ("in place", write_in_place)):
         with flush_copy(size) as (path, raw, keys), Terminal(_ours(path), cwd=ROOT) as term:
             term.wait_for(shows_rows, 120)
+            term.wait_idle()
             term.send(DOWN)
             term.send(DOWN)
             cursor_key = keys[2]
@@ -332,7 +333,7 @@ def bench_keys(
     out: dict[str, Figure] = {}
     with Terminal(_ours(path), cwd=ROOT) as term:
         term.wait_for(lambda lines: detail_key(lines) == keys[0], 120)
-        term.settle(1.0, timeout=60)
+        term.wait_idle()
         moves_fig = Figure()
         for n in range(1, moves + 1):
             sent = term.send(DOWN)
@@ -370,7 +371,7 @@ def _peer_keys(size: int, path: Path, moves: int, log: Callable[[str], None]) ->
             except Timeout:
                 out[contender.name] = Figure(note="timed out")
                 continue
-            term.settle(1.0, timeout=300)
+            term.wait_idle(timeout=300)
             figure = Figure()
             for _ in range(moves):
                 sent = term.send(DOWN)
@@ -386,7 +387,7 @@ def bench_idle(size: int, seconds: float) -> Figure:
     path = scope_file(size)
     with Terminal(_ours(path), cwd=ROOT) as term:
         term.wait_for(shows_rows, 120)
-        term.settle(1.0, timeout=60)
+        term.wait_idle()
         before, start = term.cpu_seconds(), time.perf_counter()
         deadline = start + seconds
         while time.perf_counter() < deadline:

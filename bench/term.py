@@ -96,7 +96,14 @@ class Terminal:
         return self.screen.display
 
     def wait_for(self, done: Callable[[list[str]], bool], timeout: float) -> float:
-        """Read until `done(screen lines)` holds; returns when (perf_counter) it first did."""
+        """Read until `done(screen lines)` holds; returns when (perf_counter) it first did.
+
+        The time is when the byte that completed the picture arrived, not when the
+        emulator got round to it: a burst of output is read in full (until the
+        program pauses for `GAP` seconds) with each chunk's arrival time, and only
+        then fed to the emulator chunk by chunk. The emulator's own speed (it is
+        pure Python) is thus kept out of the measurement.
+        """
         deadline = time.perf_counter() + timeout
         if done(self.screen.display):
             return time.perf_counter()
@@ -104,8 +111,39 @@ class Terminal:
             left = deadline - time.perf_counter()
             if left <= 0 or self.closed:
                 raise Timeout(f"not on screen after {timeout:.0f} s:\n" + "\n".join(self.text()))
-            if self._pump(min(left, 0.5)) and done(self.screen.display):
-                return time.perf_counter()
+            chunks = self._read_burst(min(left, 0.5), deadline)
+            met: float | None = None
+            for arrived, chunk in chunks:
+                self.stream.feed(chunk)
+                if met is None and done(self.screen.display):
+                    met = arrived
+            if met is not None:
+                return met
+
+    #: A pause in the program's output this long ends a burst.
+    GAP = 0.004
+
+    def _read_burst(self, wait: float, deadline: float) -> list[tuple[float, bytes]]:
+        """Chunks (arrival time, bytes) of the next burst of output; [] if none came."""
+        chunks: list[tuple[float, bytes]] = []
+        if not select.select([self.fd], [], [], max(0.0, wait))[0]:
+            return chunks
+        while True:
+            try:
+                chunk = os.read(self.fd, 1 << 16)
+            except BlockingIOError:
+                chunk = b""
+            except OSError:
+                self.closed = True
+                break
+            if chunk:
+                chunks.append((time.perf_counter(), chunk))
+            elif not chunks or self.closed:
+                self.closed = not chunks
+                break
+            if time.perf_counter() > deadline or not select.select([self.fd], [], [], self.GAP)[0]:
+                break
+        return chunks
 
     def wait_for_change(self, timeout: float) -> float:
         """Read until any cell changes, colours included (for peers with no text to wait for)."""
@@ -124,6 +162,19 @@ class Terminal:
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline and self._pump(quiet):
             pass
+
+    def wait_idle(self, window: float = 0.3, share: float = 0.05, timeout: float = 60.0) -> None:
+        """Read until the program uses under `share` of a core over `window` seconds.
+
+        A program can be busy without drawing (indexing a big scope in a thread):
+        a keystroke measured then would time that work, not the keystroke.
+        """
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            before = self.cpu_seconds()
+            self.settle(quiet=window, timeout=window * 4)
+            if self.cpu_seconds() - before < share * window:
+                return
 
     # ── input and process facts ─────────────────────────────────────────────
 

@@ -465,3 +465,21 @@ async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
         app.post_message(ScopeRowsLoaded(app._load_seq - 1, app.current, stale))  # type: ignore[arg-type]
         await settle(app, pilot)
         assert table.total_count == 301
+
+
+async def test_detail_pane_sizes_itself_to_each_value(tmp_path: Path) -> None:
+    """One-line values skip the layout pass; a multi-line value still gets its height."""
+    from textual.widgets import Static
+
+    base = demo_store(tmp_path)
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        value = app.query_one("#detail-value", Static)
+        for key, lines in (("motd", 1), ("server.config", None), ("server.version", 1)):
+            await cursor_to(app, pilot, key)
+            text = app.table.cursor_row.value  # type: ignore[union-attr]
+            expected = lines or len(json.dumps(json.loads(text), indent=2).splitlines())
+            assert value.size.height == expected, key
+            shown = [value.render_line(y).text.strip() for y in range(value.size.height)]
+            assert shown[0] == (text if lines else "{"), key

@@ -166,6 +166,8 @@ class ScopesApp(App[None]):
         self.query_one("#empty", Static).display = False
         self.query_one(DetailPane).can_focus = False
         self.table.focus()
+        # The detail pane follows the cursor in the same frame, not one message later.
+        self.table.cursor_signal.subscribe(self, lambda _row: self._update_detail(), immediate=True)
         self.scan_catalog()
         if self.watch_enabled:
             self.start_watching()
@@ -524,10 +526,6 @@ class ScopesApp(App[None]):
         if isinstance(data, ScopeRef) and data != self.current:
             self.current = data
             self.load_scope(data)
-
-    @on(EntryTable.CursorMoved)
-    def _cursor_moved(self, event: EntryTable.CursorMoved) -> None:
-        self._update_detail()
 
     @on(EntryTable.RowActivated)
     def _row_activated(self, event: EntryTable.RowActivated) -> None:

@@ -27,16 +27,41 @@ def layer_name(row: Row, now: float, published_at: float | None) -> str:
     return LAYER_NAMES[row.layer]
 
 
+def unwrapped_height(content: Content, width: int) -> int | None:
+    """Lines `content` takes at `width` when none of them wraps; None if one would."""
+    lines = content.split("\n")
+    if width <= 0 or any(line.cell_length > width for line in lines):
+        return None
+    return len(lines)
+
+
 class DetailPane(VerticalScroll):
     """Shows one row; cheap to update because it only ever renders one value."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        #: Height each part had when last shown, if known without a layout pass.
+        self._heights: dict[str, int | None] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-fields")
         yield Static(id="detail-value")
 
+    def _put(self, part: Static, content: Content) -> None:
+        """Update one part; skip the screen-wide layout pass when its height stays the same.
+
+        Moving the cursor updates this pane on every keystroke, and a layout pass
+        re-arranges every widget on screen: most rows are short, one line each.
+        """
+        height = unwrapped_height(content, part.size.width)
+        key = part.id or ""
+        same = height is not None and self._heights.get(key) == height
+        self._heights[key] = height
+        part.update(content, layout=not same)
+
     def show_message(self, message: Content) -> None:
-        self.query_one("#detail-fields", Static).update(message)
-        self.query_one("#detail-value", Static).update("")
+        self._put(self.query_one("#detail-fields", Static), message)
+        self._put(self.query_one("#detail-value", Static), Content(""))
 
     def show_row(
         self, scope: str, row: Row | None, now: float, *, published_at: float | None = None
@@ -73,7 +98,8 @@ class DetailPane(VerticalScroll):
                 "$text-muted",
             )
         )
-        fields.update(Content("\n").join(lines))
+        self._put(fields, Content("\n").join(lines))
         text = row.value[:DETAIL_CHARS] if cut else row.value
-        value.update((None if cut else as_json(text)) or safe(text, keep_layout=True))
-        self.scroll_home(animate=False)
+        self._put(value, (None if cut else as_json(text)) or safe(text, keep_layout=True))
+        if self.scroll_offset.y:
+            self.scroll_home(animate=False)

@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.signal import Signal
 from textual.strip import Strip
 from textual.style import Style
 from textual.timer import Timer
@@ -258,6 +259,9 @@ class EntryTable(ScrollView, can_focus=True):
         self.age_refresh = age_refresh
         self._view = RowView(RowIndex(rows))
         self._preview_total: int | None = None
+        #: Published with each CursorMoved, synchronously: a subscriber that draws the
+        #: row elsewhere (the detail pane) lands in the same frame as the cursor.
+        self.cursor_signal: Signal[Row | None] = Signal(self, "cursor")
         self._cursor = 0
         self._announced: RowKey | None = None
         self._flash: frozenset[RowKey] = frozenset()
@@ -485,6 +489,7 @@ class EntryTable(ScrollView, can_focus=True):
         if key != self._announced:
             self._announced = key
             self.post_message(self.CursorMoved(row, self))
+            self.cursor_signal.publish(row)
 
     def on_mount(self) -> None:
         super().on_mount()
