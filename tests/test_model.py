@@ -323,3 +323,26 @@ def test_preview_is_the_start_of_the_full_default_order(seed: int) -> None:
     for count in (1, 5, 12, 200):
         assert preview_rows(memory, store, published, count) == full[:count]
         assert preview_rows(memory, store, published, count, lookup=by_key.get) == full[:count]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_ordered_rows_filter_and_sort_like_any_others(seed: int) -> None:
+    """build_rows gives the default order; an `ordered` index uses it as is, and agrees."""
+    rnd = random.Random(seed)
+    memory = entries(rnd, rnd.randint(0, 20), 300)
+    published = entries(rnd, rnd.randint(0, 20), 300)
+    store = entries(rnd, rnd.randint(0, 250), 300)
+    rows = build_rows(memory, store, published)
+    index = RowIndex(rows, ordered=True)
+    assert index.order("layer") == range(len(rows))
+    assert [rows[i] for i in index.order("layer")] == expected(rows, "layer", False)
+    for column in SORT_COLUMNS:
+        for reverse in (False, True):
+            view = RowView(index, column=column, reverse=reverse)
+            for query in ("k", "k0", "k01", "k0", "a", "", "b", "k1", "k12", "k123"):
+                view.set_query(query)
+                assert shown(view) == expected(rows, column, reverse, query), (column, query)
+    # A reload diffed against it keeps agreeing.
+    changed = build_rows(memory, store[: len(store) // 2], published)
+    again = RowIndex(changed, index, ordered=True)
+    assert shown(RowView(again, query="k0")) == expected(changed, "layer", False, "k0")

@@ -405,7 +405,7 @@ class ScopesApp(App[None]):
     ) -> tuple[RowIndex, str | None, float | None]:
         """A scope's rows indexed (diffed against `previous`) and sorted by `column`."""
         memory, store, published, error, published_at = self._scope_entries(ref)
-        index = RowIndex(build_rows(memory, store, published), previous)
+        index = RowIndex(build_rows(memory, store, published), previous, ordered=True)
         index.prepare(column)
         return index, error, published_at
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+from array import array
 from bisect import insort
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -52,11 +53,17 @@ def build_rows(
     store: Iterable[MemoryEntry],
     published: Iterable[MemoryEntry] = (),
 ) -> list[Row]:
-    """Both layers of a scope as rows, flagging keys whose layers disagree."""
+    """Both layers of a scope as rows, flagging keys whose layers disagree.
+
+    The rows come in the table's default order: memory, published, store, each
+    sorted by key (`RowIndex(..., ordered=True)` then has that order for free).
+    """
+    by_key = attrgetter("key")
     mem = {e.key: e for e in memory}
     pub = {e.key: e for e in published}
     if not mem and not pub:  # The usual big scope: nothing to compare, no dict to build.
-        return [Row("store", e.key, e.value, e.timestamp, e.source_step) for e in store]
+        ordered = sorted(store, key=by_key)
+        return [Row("store", e.key, e.value, e.timestamp, e.source_step) for e in ordered]
     sto = {e.key: e for e in store}
     rows: list[Row] = []
     for layer, entries, others in (
@@ -64,7 +71,7 @@ def build_rows(
         ("published", pub, (sto,)),
         ("store", sto, (mem, pub)),
     ):
-        for e in entries.values():
+        for e in sorted(entries.values(), key=by_key):
             conflict = any(e.key in o and o[e.key].value != e.value for o in others)
             rows.append(Row(layer, e.key, e.value, e.timestamp, e.source_step, conflict))  # type: ignore[arg-type]
     return rows
@@ -293,8 +300,12 @@ class RowIndex:
     row that kept its place, so a reload costs a compare rather than a rebuild.
     """
 
-    def __init__(self, rows: Iterable[Row], previous: RowIndex | None = None) -> None:
+    def __init__(
+        self, rows: Iterable[Row], previous: RowIndex | None = None, *, ordered: bool = False
+    ) -> None:
         self.rows: list[Row] = list(rows)
+        #: The rows are in the default order already (as `build_rows` returns them).
+        self.ordered = ordered
         self.keys: list[str] = list(map(attrgetter("key"), self.rows))
         self.layers: list[str] = list(map(attrgetter("layer"), self.rows))
         self._orders: dict[SortColumn, list[int]] = {}
@@ -432,11 +443,12 @@ class RowIndex:
                 widest = max((len(r.source_step) for r in touched), default=0)
                 self.__dict__["step_width"] = max(previous.step_width, widest)
 
-    def _patched_order(self, column: SortColumn) -> list[int] | None:
+    def _patched_order(self, column: SortColumn) -> Sequence[int] | None:
         """The previous index's order for `column`, brought up to date; None if not worth it."""
-        order = self._inherited.pop(column, None)
-        if order is None:
+        inherited = self._inherited.pop(column, None)
+        if inherited is None:
             return None
+        order: Sequence[int] = inherited
         moved, added, changed, removed = self._patch
         keyed = column in ("layer", "key")  # Orders that depend on layer and key only.
         place = added if keyed else [*added, *changed]
@@ -451,8 +463,10 @@ class RowIndex:
         if not keyed and changed:
             order = list(filterfalse(set(changed).__contains__, order))
         sort_key = self._sort_key(column)
+        if place and not isinstance(order, list):
+            order = list(order)
         for i in place:
-            insort(order, i, key=sort_key)
+            insort(order, i, key=sort_key)  # type: ignore[arg-type]
         return order
 
     def touched(self) -> set[RowKey]:
@@ -494,12 +508,16 @@ class RowIndex:
             return lambda i: (-rows[i].timestamp, rows[i].key, _rank(rows[i].layer))
         return lambda i: (rows[i].source_step, rows[i].key, _rank(rows[i].layer))
 
-    def order(self, column: SortColumn) -> list[int]:
+    def order(self, column: SortColumn) -> Sequence[int]:
         """Indexes of all rows, ascending by `column` (cached: do not change the list).
 
         Ties break by key and layer. `time` sorts by age: the youngest entry first.
+        Rows that came `ordered` give `range(len)` for the default order: no list of
+        a million ints to build, hold, or hop through.
         """
         order = self._orders.get(column)
+        if order is None and self.ordered and column == "layer":
+            order = self._orders[column] = range(len(self.rows))
         if order is None:
             order = self._patched_order(column)
             if order is None:
@@ -507,7 +525,7 @@ class RowIndex:
             self._orders[column] = order
         return order
 
-    def _sorted(self, column: SortColumn) -> list[int]:
+    def _sorted(self, column: SortColumn) -> Sequence[int]:
         if column == "layer":
             return _layer_then_key(self.keys, self.layers)
         if column == "key":
@@ -530,7 +548,7 @@ class RowIndex:
         candidates: Sequence[int] | None = None,
         *,
         column: SortColumn = "layer",
-    ) -> list[int]:
+    ) -> Sequence[int]:
         """Indexes of the rows whose key or value contains `needle` (already lowercase).
 
         Only `candidates` are tried, in their order, when given. Otherwise every row
@@ -545,12 +563,13 @@ class RowIndex:
             return [i for i in pool if row_matches(rows[i], needle)]
         if candidates is not None:
             tried = map(contains, map(hay.__getitem__, candidates), repeat(needle))
-            return list(compress(candidates, tried))
+            return array("l", compress(candidates, tried))
         hits = bytes(map(contains, hay, repeat(needle)))
         start, gather = self._gather(column)
-        found = list(compress(self.order(column)[:start], gather(hits))) if start else []
+        # Packed ints: a million hits take 8 MB, not 40 (and the view keeps a few).
+        found = array("l", compress(self.order(column)[:start], gather(hits)) if start else ())
         # Past `start` the sort order is the row order: the hits are in place already.
-        found += compress(range(start, len(hay)), hits[start:])
+        found.extend(compress(range(start, len(hay)), hits[start:]))
         return found
 
     def _gather(self, column: SortColumn) -> tuple[int, Callable[[bytes], Sequence[int]]]:
@@ -561,6 +580,8 @@ class RowIndex:
         and a function picking the flags of the rows before it, in sort order.
         """
         cached = self._gathers.get(column)
+        if cached is None and isinstance(self.order(column), range):
+            cached = self._gathers[column] = 0, lambda flags: ()
         if cached is None:
             order = self.order(column)
             total = len(order)
@@ -598,16 +619,16 @@ class RowView:
         self.column: SortColumn = column
         self.reverse = reverse
         self.query = query
-        self._recent: list[tuple[str, list[int]]] = []
+        self._recent: list[tuple[str, Sequence[int]]] = []
         #: Indexes into `index.rows` of the rows shown, top to bottom.
-        self.visible: list[int] = []
+        self.visible: Sequence[int] = []
         self._refresh()
 
     def _refresh(self) -> None:
         self._recent.clear()
         self.visible = self._filtered(self.query)
 
-    def _filtered(self, query: str) -> list[int]:
+    def _filtered(self, query: str) -> Sequence[int]:
         needle = query.lower()
         if not needle:
             order = self.index.order(self.column)
@@ -616,16 +637,21 @@ class RowView:
             if cached == needle:
                 return result
         # The smallest earlier result that holds every match of this query.
-        base: list[int] | None = None
+        base: Sequence[int] | None = None
         for cached, result in self._recent:
             if cached in needle and (base is None or len(result) < len(base)):
                 base = result
-        if base is not None and len(base) * 3 > len(self.index):
-            base = None  # A full scan in the haystack's own order is faster.
+        # Narrowing reads only the earlier hits, but in view order: when that is the
+        # haystack's own order (rows that came sorted, default sort) it reads straight
+        # through and wins until nearly every row matched; otherwise it hops about,
+        # and a full scan is faster once a third of the rows are candidates.
+        straight = self.index.ordered and self.column == "layer" and not self.reverse
+        if base is not None and len(base) > len(self.index) * (0.9 if straight else 1 / 3):
+            base = None
         if base is None:
             result = self.index.filter(needle, column=self.column)
             if self.reverse:
-                result.reverse()
+                result = result[::-1]
         else:
             result = self.index.filter(needle, base)
         self._recent.append((needle, result))
@@ -676,7 +702,7 @@ class VisibleRows(Sequence[Row]):
 
     __slots__ = ("_indexes", "_rows")
 
-    def __init__(self, rows: list[Row], indexes: list[int]) -> None:
+    def __init__(self, rows: list[Row], indexes: Sequence[int]) -> None:
         self._rows = rows
         self._indexes = indexes
 
