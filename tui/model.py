@@ -563,11 +563,11 @@ class RowIndex:
             return [i for i in pool if row_matches(rows[i], needle)]
         if candidates is not None:
             tried = map(contains, map(hay.__getitem__, candidates), repeat(needle))
-            return array("l", compress(candidates, tried))
+            return array("i", compress(candidates, tried))
         hits = bytes(map(contains, hay, repeat(needle)))
         start, gather = self._gather(column)
-        # Packed ints: a million hits take 8 MB, not 40 (and the view keeps a few).
-        found = array("l", compress(self.order(column)[:start], gather(hits)) if start else ())
+        # Packed ints: a million hits take 4 MB, not 40 (and the view keeps a few).
+        found = array("i", compress(self.order(column)[:start], gather(hits)) if start else ())
         # Past `start` the sort order is the row order: the hits are in place already.
         found.extend(compress(range(start, len(hay)), hits[start:]))
         return found
