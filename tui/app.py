@@ -155,7 +155,9 @@ class ScopesApp(App[None]):
                 yield EntryTable(id="entries", clock=self.clock, age_refresh=self.age_refresh)
                 yield DetailPane(id="detail")
                 yield Static(id="empty")
-        yield Footer()
+        # The key bar is mounted right after the first frame: it costs ~30 ms to
+        # build, and this slot holds its line so nothing moves when it comes.
+        yield Static(id="footer-slot")
 
     def on_mount(self) -> None:
         header = self.query_one(StoreHeader)
@@ -166,6 +168,7 @@ class ScopesApp(App[None]):
         self.query_one("#empty", Static).display = False
         self.query_one(DetailPane).can_focus = False
         self.table.focus()
+        self.set_timer(0.3, self._mount_footer)  # Also when no rows ever come.
         # The detail pane follows the cursor in the same frame, not one message later.
         self.table.cursor_signal.subscribe(self, lambda _row: self._update_detail(), immediate=True)
         self.scan_catalog()
@@ -488,7 +491,16 @@ class ScopesApp(App[None]):
             return  # A newer load is under way: its rows are the ones to show.
         self._show_rows(message)
 
+    def _mount_footer(self) -> None:
+        slots = self.query("#footer-slot")
+        if slots:
+            slots.remove()
+            self.mount(Footer())
+            # A footer mounted after focus settled has heard no bindings change yet.
+            self.call_after_refresh(self.refresh_bindings)
+
     def _show_rows(self, message: ScopeRowsLoaded) -> None:
+        self.call_after_refresh(self._mount_footer)
         switched = message.ref != self._shown_ref
         self._shown_ref = message.ref
         flash = message.external and not switched
