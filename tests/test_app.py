@@ -439,6 +439,7 @@ async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
     from tui.model import Row, RowIndex
 
     monkeypatch.setattr(app_module, "PREVIEW_ABOVE", 20)
+    monkeypatch.setattr(app_module, "SORT_ROWS_ABOVE", 50)  # rows held in key order
     base = tmp_path / "axon-server"
     mgr = ScopedSessionManager(base)
     for i in range(300):
@@ -461,6 +462,11 @@ async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
         assert not table.in_preview and table.total_count == table.row_count == 301
         assert table.visible_rows[0].row_key == ("memory", "k0007")
         assert table.visible_rows[0].conflict
+        assert table.index.ordered
+        await pilot.press("slash", *"k02")
+        assert [r.key for r in table.visible_rows][:3] == ["k0200", "k0201", "k0202"]
+        assert table.row_count == 100
+        await pilot.press("escape")
         stale = RowIndex([Row("store", "stale", "x", 1, "s")])
         app.post_message(ScopeRowsLoaded(app._load_seq - 1, app.current, stale))  # type: ignore[arg-type]
         await settle(app, pilot)

@@ -57,6 +57,8 @@ Clock = Callable[[], float]
 SORT_CYCLE = ("key", "time", "layer", "source_step")
 #: Scopes with more rows than this show their first screenful before the full index.
 PREVIEW_ABOVE = 20_000
+#: Scopes with more rows than this keep them in key order (see `_index_rows`).
+SORT_ROWS_ABOVE = 300_000
 READ_ONLY_REASON = "read-only: started with --read-only, so nothing can be changed"
 
 
@@ -408,7 +410,12 @@ class ScopesApp(App[None]):
     ) -> tuple[RowIndex, str | None, float | None]:
         """A scope's rows indexed (diffed against `previous`) and sorted by `column`."""
         memory, store, published, error, published_at = self._scope_entries(ref)
-        index = RowIndex(build_rows(memory, store, published), previous, ordered=True)
+        # Rows in key order make filtering a big scope one straight pass (no gathering
+        # of hits into sort order), but re-reading it then walks memory out of order:
+        # past this size the filter matters more; below it, live reloads do.
+        big = len(memory) + len(store) + len(published) > SORT_ROWS_ABOVE
+        rows = build_rows(memory, store, published, sort=big)
+        index = RowIndex(rows, previous, ordered=big)
         index.prepare(column)
         return index, error, published_at
 

@@ -52,18 +52,24 @@ def build_rows(
     memory: Iterable[MemoryEntry],
     store: Iterable[MemoryEntry],
     published: Iterable[MemoryEntry] = (),
+    *,
+    sort: bool = True,
 ) -> list[Row]:
     """Both layers of a scope as rows, flagging keys whose layers disagree.
 
-    The rows come in the table's default order: memory, published, store, each
-    sorted by key (`RowIndex(..., ordered=True)` then has that order for free).
+    Grouped by layer (memory, published, store). With `sort`, each layer is in key
+    order too: the table's default order, which `RowIndex(..., ordered=True)` then
+    has for free. Without, entries keep the order they came in (the file's).
     """
     by_key = attrgetter("key")
+
+    def ordered(entries: Iterable[MemoryEntry]) -> Iterable[MemoryEntry]:
+        return sorted(entries, key=by_key) if sort else entries
+
     mem = {e.key: e for e in memory}
     pub = {e.key: e for e in published}
     if not mem and not pub:  # The usual big scope: nothing to compare, no dict to build.
-        ordered = sorted(store, key=by_key)
-        return [Row("store", e.key, e.value, e.timestamp, e.source_step) for e in ordered]
+        return [Row("store", e.key, e.value, e.timestamp, e.source_step) for e in ordered(store)]
     sto = {e.key: e for e in store}
     rows: list[Row] = []
     for layer, entries, others in (
@@ -71,7 +77,7 @@ def build_rows(
         ("published", pub, (sto,)),
         ("store", sto, (mem, pub)),
     ):
-        for e in sorted(entries.values(), key=by_key):
+        for e in ordered(entries.values()):
             conflict = any(e.key in o and o[e.key].value != e.value for o in others)
             rows.append(Row(layer, e.key, e.value, e.timestamp, e.source_step, conflict))  # type: ignore[arg-type]
     return rows
