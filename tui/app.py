@@ -65,8 +65,8 @@ READ_ONLY_REASON = "read-only: started with --read-only, so nothing can be chang
 class ScopesApp(App[None]):
     """Browse and edit the scopes of one or more Axon stores."""
 
-    #: The dialogs' sheet is listed here by path: their modules load when first opened.
-    CSS_PATH = ["app.tcss", "dialogs/dialogs.tcss"]
+    #: Dialogs bring their own sheet (`DialogScreen.CSS_PATH`) when first opened.
+    CSS_PATH = "app.tcss"
     TITLE = "axon-scopes"
     #: Dialogs and inputs read this; tests and pictures turn it off for steady frames.
     CURSOR_BLINK = True

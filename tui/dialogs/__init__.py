@@ -14,7 +14,7 @@ from .export import ExportDialog, ExportResult
 from .help import HelpScreen
 from .purge import PurgeDialog
 
-#: The dialogs' stylesheet; the app lists it in CSS_PATH.
+#: The dialogs' stylesheet (each dialog loads it; hosts in tests may list it too).
 DIALOGS_CSS_PATH = Path(__file__).with_name("dialogs.tcss")
 
 __all__ = [

@@ -24,6 +24,8 @@ class DialogScreen(ModalScreen[ResultT]):
     """Base of all dialogs: escape dismisses with None, so the caller's callback always runs."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    #: Read when the first dialog opens, so start-up does not parse it.
+    CSS_PATH = "dialogs.tcss"
 
     def action_cancel(self) -> None:
         self.dismiss(None)
