@@ -10,8 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-
-import filelock
+from typing import TYPE_CHECKING
 
 from .atomic import FileSignature, atomic_write, signature, sweep_stale_temps
 from .codec import (
@@ -30,6 +29,9 @@ from .errors import (
     ValueTooLargeError,
 )
 from .naming import lock_path_for, memory_path_for, store_path_for
+
+if TYPE_CHECKING:
+    import filelock
 
 Clock = Callable[[], float]
 
@@ -320,6 +322,8 @@ class SessionStore:
             return before != self._store
 
     def _lock(self) -> filelock.BaseFileLock:
+        import filelock
+
         if self._file_lock is None:
             self._file_lock = filelock.FileLock(
                 lock_path_for(self._path),
@@ -348,6 +352,8 @@ class SessionStore:
             return wrote
 
     def _flush_store(self) -> None:
+        import filelock  # Only writers need it: a reader (the browser) starts without it.
+
         try:
             with self._lock():
                 if self._disk_unchanged() and self._image is not None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-
-import watchfiles
+from typing import TYPE_CHECKING
 
 from core.naming import MEMORY_SUFFIX, SESSION_SUFFIX
+
+if TYPE_CHECKING:
+    import watchfiles
 
 #: Measured: debounce=50, step=10 delivers a change in ~14 ms median at ~0.5 % idle CPU.
 DEBOUNCE_MS = 50
@@ -56,6 +58,8 @@ class StoreWatcher:
         self._thread.start()
 
     def _run(self) -> None:
+        import watchfiles  # Loaded on this thread, once the app is up.
+
         if not self.directory.is_dir():
             return
         self.ready.set()

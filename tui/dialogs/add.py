@@ -15,7 +15,8 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextAr
 
 from ..display import one_line, safe
 from ..model import Row
-from ..widgets.safe_inputs import SafeInput, SafeTextArea, hidden_characters
+from ..widgets.safe_inputs import SafeInput, hidden_characters
+from ..widgets.safe_text_area import SafeTextArea
 from ._base import DialogScreen, field_line, message_line, title, value_preview
 from .confirm import ConfirmDialog
 from .edit import json_problem

@@ -16,7 +16,8 @@ from textual.widgets.text_area import LanguageDoesNotExist
 
 from ..display import as_json, looks_like_json, one_line, safe
 from ..model import Row
-from ..widgets.safe_inputs import SafeInput, SafeTextArea, hidden_characters
+from ..widgets.safe_inputs import SafeInput, hidden_characters
+from ..widgets.safe_text_area import SafeTextArea
 from ._base import DialogScreen, field_line, message_line, title
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from rich.cells import get_character_cell_size
 from rich.segment import Segment
 from textual.strip import Strip
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 from ..display import safe
 
@@ -67,17 +67,6 @@ class SafeInput(Input):
     def __init__(self, *args: Any, cursor_blink: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.set_reactive(Input.cursor_blink, cursor_blink)
-
-    def render_line(self, y: int) -> Strip:
-        return scrub_strip(super().render_line(y))
-
-
-class SafeTextArea(TextArea):
-    """A `TextArea` whose rendering cannot carry control characters to the terminal."""
-
-    def __init__(self, *args: Any, cursor_blink: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.set_reactive(TextArea.cursor_blink, cursor_blink)
 
     def render_line(self, y: int) -> Strip:
         return scrub_strip(super().render_line(y))
