@@ -160,6 +160,10 @@ async def test_empty_states() -> None:
         table = app.query_one(EntryTable)
         assert screen_lines(table)[1].strip() == "no entries"
         assert table.cursor_row is None and table.cursor_row_key is None
+        table.reading = True  # before anything was read: not "no entries"
+        assert screen_lines(table)[1].strip() == "reading…"
+        table.set_rows([])
+        assert screen_lines(table)[1].strip() == "no entries"
         table.set_rows(store_rows(3))
         table.set_filter("zz\x1b")
         await pilot.pause()

@@ -165,6 +165,7 @@ class ScopesApp(App[None]):
         header = self.query_one(StoreHeader)
         header.location = self.catalog.location
         header.read_only = self.read_only
+        header.reading = self.table.reading = True
         self.query_one("#filter", Input).display = False
         self.query_one("#scope-banner", Static).display = False
         self.query_one("#empty", Static).display = False
@@ -448,6 +449,10 @@ class ScopesApp(App[None]):
         self._infos = {info.ref: info for info in message.infos}
         self.tree.show(message.infos, message.base_labels)
         header = self.query_one(StoreHeader)
+        header.reading = False
+        if not message.infos:
+            self.table.reading = False
+            self.table.refresh()
         header.scope_count = len(message.infos)
         header.memory_total = sum(i.memory_count for i in message.infos)
         header.store_total = sum(i.store_count for i in message.infos)

@@ -259,6 +259,8 @@ class EntryTable(ScrollView, can_focus=True):
         self.age_refresh = age_refresh
         self._view = RowView(RowIndex(rows))
         self._preview_total: int | None = None
+        #: Set while nothing has been read yet: "reading…", not "no entries".
+        self.reading = False
         #: Published with each CursorMoved, synchronously: a subscriber that draws the
         #: row elsewhere (the detail pane) lands in the same frame as the cursor.
         self.cursor_signal: Signal[Row | None] = Signal(self, "cursor")
@@ -364,6 +366,7 @@ class EntryTable(ScrollView, can_focus=True):
 
     def show_preview(self, index: RowIndex, total: int) -> None:
         """Show the first rows of a scope of `total` rows until `set_index` brings them all."""
+        self.reading = False
         self._preview_total = total
         self._view.set_index(index)
         self._cursor = 0
@@ -380,6 +383,7 @@ class EntryTable(ScrollView, can_focus=True):
         old_position = self._cursor
         from_preview = self.in_preview
         self._preview_total = None
+        self.reading = False
         if from_preview or not keep_position:
             index.base = None
         elif index.base is not view.index:
@@ -684,7 +688,9 @@ class EntryTable(ScrollView, can_focus=True):
 
     def _empty_line(self, width: int) -> Strip:
         query = self._view.query
-        if query and self.total_count:
+        if self.reading:
+            text = Content(" reading…")
+        elif query and self.total_count:
             text = Content.assemble(" no entries match '", safe(query), "'")
         else:
             text = Content(" no entries")

@@ -20,15 +20,18 @@ class StoreHeader(Static):
     paused: reactive[bool] = reactive(False)
     pending: reactive[int] = reactive(0)
     watching: reactive[bool] = reactive(False)
+    #: Until the first scan: the counts are not known yet.
+    reading: reactive[bool] = reactive(False)
 
     def render(self) -> Content:
         parts: list[Content] = [
             Content.styled(" axon-scopes ", "bold $text-accent"),
             safe(self.location, style="$text-muted"),
-            Content.styled(
+            Content.styled("  reading…", "$text-muted")
+            if self.reading
+            else Content(
                 f"  {self.scope_count} scope{'s' if self.scope_count != 1 else ''}"
-                f" · memory {self.memory_total:,} · store {self.store_total:,}",
-                "",
+                f" · memory {self.memory_total:,} · store {self.store_total:,}"
             ),
         ]
         if self.watching and not self.paused:
