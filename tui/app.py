@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -57,6 +58,8 @@ Clock = Callable[[], float]
 SORT_CYCLE = ("key", "time", "layer", "source_step")
 #: Scopes with more rows than this show their first screenful before the full index.
 PREVIEW_ABOVE = 20_000
+#: At most this long the full index waits for the preview to be on screen.
+PREVIEW_PAINT_WAIT_S = 0.5
 #: Scopes with more rows than this keep them in key order (see `_index_rows`).
 SORT_ROWS_ABOVE = 300_000
 READ_ONLY_REASON = "read-only: started with --read-only, so nothing can be changed"
@@ -398,9 +401,15 @@ class ScopesApp(App[None]):
             if total > PREVIEW_ABOVE:
                 # A big scope shows its first screenful now and the rest once it is indexed.
                 first = preview_rows(memory, store, published, lookup=self._lookup(ref))
+                painted = threading.Event()
                 self.post_message(
-                    ScopeRowsLoaded(seq, ref, RowIndex(first), error, external, published_at, total)
+                    ScopeRowsLoaded(
+                        seq, ref, RowIndex(first), error, external, published_at, total, painted
+                    )
                 )
+                # Building the full index holds the GIL for long stretches: let the
+                # first screenful reach the terminal before starting on it.
+                painted.wait(PREVIEW_PAINT_WAIT_S)
         index, error, published_at = self._index_rows(ref, previous, column)
         self.post_message(ScopeRowsLoaded(seq, ref, index, error, external, published_at))
         if not get_current_worker().is_cancelled:
@@ -518,6 +527,8 @@ class ScopesApp(App[None]):
         flash = message.external and not switched
         if message.preview_total is not None:
             self.table.show_preview(message.index, message.preview_total)
+            if message.painted is not None:
+                self.call_after_refresh(message.painted.set)
         else:
             self.table.set_index(message.index, flash_changes=flash, keep_position=not switched)
             if self.freeze_gc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,8 @@ class ScopeRowsLoaded(Message):
     published_at: float | None = None
     #: Set for the first screenful of a big scope: how many rows the full index will hold.
     preview_total: int | None = None
+    #: Set by the app once the preview is on screen (the worker waits for it).
+    painted: threading.Event | None = None
 
 
 @dataclass
