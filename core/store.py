@@ -19,6 +19,7 @@ from .codec import (
     decode_entries,
     encode_entries,
     entries_by_key,
+    share_source_steps,
 )
 from .entry import MemoryEntry
 from .errors import (
@@ -128,6 +129,8 @@ class SessionStore:
         self._mutex = threading.RLock()
         self._memory: dict[str, MemoryEntry] = {}
         self._store: dict[str, MemoryEntry] = {}
+        #: The store mapping whose source steps were last shared (a reload swaps in a new one).
+        self._steps_shared: dict[str, MemoryEntry] | None = None
         self._set_keys: set[str] = set()
         self._purged_keys: set[str] = set()
         self._memory_dirty = False
@@ -228,6 +231,20 @@ class SessionStore:
     def store_entries(self) -> list[MemoryEntry]:
         with self._mutex:
             return list(self._store.values())
+
+    def share_source_steps(self) -> int:
+        """Deduplicate the `source_step` strings of both layers (see `codec.share_source_steps`).
+
+        Worth it for big scopes only, and before building anything that holds the
+        strings, or the copies stay alive there. Returns how many distinct steps
+        there are, or -1 when the layer was shared already and not reloaded since.
+        """
+        with self._mutex:
+            if self._steps_shared is self._store:
+                return -1
+            self._steps_shared = self._store
+            entries = [*self._memory.values(), *self._store.values()]
+        return share_source_steps(entries)
 
     def store_snapshot(self) -> Mapping[str, MemoryEntry]:
         """The store layer by key, read-only and without a copy.

@@ -489,3 +489,26 @@ async def test_detail_pane_sizes_itself_to_each_value(tmp_path: Path) -> None:
             assert value.size.height == expected, key
             shown = [value.render_line(y).text.strip() for y in range(value.size.height)]
             assert shown[0] == (text if lines else "{"), key
+
+
+async def test_a_big_scope_shares_its_source_steps_before_the_rows_are_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read from a file, every entry has its own copy of its step; the rows must not keep them."""
+    from tui import app as app_module
+
+    monkeypatch.setattr(app_module, "SHARE_STEPS_ABOVE", 50)
+    base = tmp_path / "axon-server"
+    writer = ScopedSessionManager(base)
+    for i in range(120):
+        writer.persist("global", f"k{i:04d}", f"v{i}", ("plan", "act", "check")[i % 3])
+    writer.flush("global")
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        rows = app.table.index.rows
+        assert len(rows) == 120
+        assert len({id(r.source_step) for r in rows}) == 3
+        assert [(r.key, r.source_step) for r in rows] == [
+            (f"k{i:04d}", ("plan", "act", "check")[i % 3]) for i in range(120)
+        ]

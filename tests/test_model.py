@@ -346,3 +346,16 @@ def test_ordered_rows_filter_and_sort_like_any_others(seed: int) -> None:
     changed = build_rows(memory, store[: len(store) // 2], published)
     again = RowIndex(changed, index, ordered=True)
     assert shown(RowView(again, query="k0")) == expected(changed, "layer", False, "k0")
+
+
+def test_filter_of_text_beyond_ascii_matches_row_by_row() -> None:
+    """Lowercasing can change a string's length (İ, ß): matches must stay Axon's, row by row."""
+    values = ["Straße", "İstanbul", "naïve café", "日本語の文", "🎉 party", "lone \ud800 half", "ǅ"]
+    rows = [Row("store", f"k{i}", v, i, "s") for i, v in enumerate(values)]
+    view = RowView(RowIndex(rows))
+    queries = ["ß", "STRASSE", "i̇st", "istanbul", "Ï", "本語", "🎉", "\ud800", "\ud800 h", "ǆ", "é"]
+    for query in queries:
+        view.set_query(query)
+        assert shown(view) == [r for r in rows if row_matches(r, query)], query
+        for i, row in enumerate(rows):
+            assert view.matches(i) == row_matches(row, query)

@@ -283,3 +283,32 @@ def test_two_threads_flushing_one_store_lose_nothing(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert len(json.loads(store_file(tmp_path, "global").read_text())) == 100
+
+
+def test_sharing_source_steps_keeps_every_entry_equal(tmp_path: Path) -> None:
+    """Equal steps become one object; nothing a reader can see changes, a reload re-shares."""
+    path = store_file(tmp_path, "global")
+    rows = [
+        {"key": f"k{i}", "value": f"v{i}", "timestamp": T + i, "source_step": f"step{i % 3}"}
+        for i in range(30)
+    ]
+    path.write_bytes(axon_style(rows))
+    mgr = ScopedSessionManager(tmp_path / "axon-server")
+    store = mgr.store("global")
+    store.remember("m", "mem", "step1")
+    before = sorted(store.store_entries() + store.memory_entries(), key=lambda e: e.key)
+    assert len({id(e.source_step) for e in before}) > 3  # Decoding copies every one.
+
+    assert store.share_source_steps() == 3
+    after = sorted(store.store_entries() + store.memory_entries(), key=lambda e: e.key)
+    assert after == before
+    assert [e.key for e in after] == [e.key for e in before]
+    assert len({id(e.source_step) for e in after}) == 3
+    assert store.share_source_steps() == -1  # Nothing reloaded since.
+
+    on_disk = [tuple(r.values()) for r in rows]
+    fields = [(e.key, e.value, e.timestamp, e.source_step) for e in store.store_entries()]
+    assert sorted(fields) == sorted(on_disk)
+    path.write_bytes(axon_style([{**rows[0], "source_step": "later"}]))
+    store.reload()
+    assert store.share_source_steps() == 2  # A reload brings new copies to share.

@@ -62,6 +62,8 @@ PREVIEW_ABOVE = 20_000
 PREVIEW_PAINT_WAIT_S = 0.5
 #: Scopes with more rows than this keep them in key order (see `_index_rows`).
 SORT_ROWS_ABOVE = 300_000
+#: Above this many entries a scope's equal source_step strings are made one object first.
+SHARE_STEPS_ABOVE = 200_000
 READ_ONLY_REASON = "read-only: started with --read-only, so nothing can be changed"
 
 
@@ -419,6 +421,9 @@ class ScopesApp(App[None]):
         self, ref: ScopeRef, previous: RowIndex | None, column: SortColumn
     ) -> tuple[RowIndex, str | None, float | None]:
         """A scope's rows indexed (diffed against `previous`) and sorted by `column`."""
+        manager = self.manager(ref)
+        if manager.store_count(ref.scope) > SHARE_STEPS_ABOVE:
+            manager.store(ref.scope).share_source_steps()  # Before the rows take the copies.
         memory, store, published, error, published_at = self._scope_entries(ref)
         # Rows in key order make filtering a big scope one straight pass (no gathering
         # of hits into sort order), but re-reading it then walks memory out of order:
