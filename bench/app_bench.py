@@ -424,6 +424,9 @@ GOALS: dict[tuple[str, int], float] = {
     ("idle", 0): 1.0,
 }
 
+#: VisiData's batch load on the machine the goals were set on: a yardstick for this one.
+YARDSTICK: dict[int, float] = {100_000: 1.05, 1_000_000: 10.3}
+
 
 def _goal(kind: str, size: int, value: float | None) -> str:
     goal = GOALS.get((kind, size))
@@ -597,7 +600,25 @@ class AppResults:
                 ]
             )
         )
-        return "\n".join(lines)
+        return "\n".join(lines) + self.yardstick()
+
+    def yardstick(self) -> str:
+        """How fast this machine is next to the one the goals were set on, by VisiData's clock."""
+        pairs = [
+            (size, reference, self.frames[("VisiData batch (vd -b)", size)])
+            for size, reference in YARDSTICK.items()
+            if self.frames.get(("VisiData batch (vd -b)", size), Figure()).samples
+        ]
+        if not pairs:
+            return ""
+        here = ", ".join(f"{_seconds(fig.median())} at {size:,}" for size, _ref, fig in pairs)
+        there = ", ".join(f"{_seconds(ref)} at {size:,}" for size, ref, _fig in pairs)
+        speed = statistics.median(ref / fig.median() for _size, ref, fig in pairs)
+        return (
+            f"\n\nThe goals are absolute. On the 2-core machine they were set on, VisiData's "
+            f"batch load took {there}; here it took {here}, so this machine ran at about "
+            f"{speed:.2f}× that one's speed."
+        )
 
 
 def _pcts(figure: Figure) -> str:
