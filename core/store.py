@@ -129,8 +129,8 @@ class SessionStore:
         self._mutex = threading.RLock()
         self._memory: dict[str, MemoryEntry] = {}
         self._store: dict[str, MemoryEntry] = {}
-        #: The store mapping whose source steps were last shared (a reload swaps in a new one).
-        self._steps_shared: dict[str, MemoryEntry] | None = None
+        #: The store layer's source steps are shared (a reload or a flush swaps in new entries).
+        self._steps_shared = False
         self._set_keys: set[str] = set()
         self._purged_keys: set[str] = set()
         self._memory_dirty = False
@@ -240,9 +240,9 @@ class SessionStore:
         there are, or -1 when the layer was shared already and not reloaded since.
         """
         with self._mutex:
-            if self._steps_shared is self._store:
+            if self._steps_shared:
                 return -1
-            self._steps_shared = self._store
+            self._steps_shared = True
             entries = [*self._memory.values(), *self._store.values()]
         return share_source_steps(entries)
 
@@ -299,6 +299,7 @@ class SessionStore:
         for key in self._purged_keys:
             entries.pop(key, None)
         self._store = entries
+        self._steps_shared = False
         self._image = None
         self._disk_sig = sig
 
@@ -406,6 +407,7 @@ class SessionStore:
         except OSError as exc:
             raise FlushError(self._path, exc.strerror or str(exc), exc.errno) from None
         self._store = merged
+        self._steps_shared = False
         self._image = image
         self._set_keys.clear()
         self._purged_keys.clear()

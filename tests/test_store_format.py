@@ -312,3 +312,6 @@ def test_sharing_source_steps_keeps_every_entry_equal(tmp_path: Path) -> None:
     path.write_bytes(axon_style([{**rows[0], "source_step": "later"}]))
     store.reload()
     assert store.share_source_steps() == 2  # A reload brings new copies to share.
+    store.persist("k0", "new", "later")
+    store.flush()
+    assert store.share_source_steps() == 2  # So does a flush, which may re-read the file.
