@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,9 @@ class Catalog:
     ) -> None:
         self._factory = manager_factory or ScopedSessionManager
         self.managers: dict[str, ScopedSessionManager] = {}
+        #: Opening a manager reads its global scope (seconds for a big one), and both the
+        #: first scan and the periodic re-check may ask: each base is opened exactly once.
+        self._opening = threading.Lock()
         self.directory_mode = False
         #: The one base path given (not a directory); its manager opens in `discover`.
         self._base_path: str | None = None
@@ -94,18 +98,16 @@ class Catalog:
         Opening a manager reads its global scope, so this runs off the UI thread:
         nothing is read before the app has drawn its first frame.
         """
-        if not self.directory_mode:
-            if self._base_path is None or self._base_path in self.managers:
-                return []
-            self.managers[self._base_path] = self._factory(self._base_path)
-            return [self._base_path]
-        found = []
-        for base in base_names_in(self.directory):
-            base_path = str(self.directory / base)
-            if base_path not in self.managers:
-                self.managers[base_path] = self._factory(base_path)
-                found.append(base_path)
-        return found
+        with self._opening:
+            if self.directory_mode:
+                bases = [str(self.directory / base) for base in base_names_in(self.directory)]
+            else:
+                bases = [self._base_path] if self._base_path is not None else []
+            found = [base for base in bases if base not in self.managers]
+            for base in found:
+                # A new dict, not an insert: other threads may be iterating the old one.
+                self.managers = {**self.managers, base: self._factory(base)}
+            return found
 
     def manager(self, base: str) -> ScopedSessionManager:
         return self.managers[base]
