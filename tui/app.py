@@ -332,8 +332,12 @@ class ScopesApp(App[None]):
             self.table.move_cursor_to_key(newest.row_key)
 
     def _ui_alive(self) -> bool:
-        """False while the app shuts down: workers may still report after the widgets went."""
-        return bool(self.query("#entries"))
+        """False while the app shuts down: workers may still report while widgets go away.
+
+        Shutdown clears `is_running` before it removes any widget, and then removes
+        them one by one, so the table alone being there proves nothing.
+        """
+        return self.is_running and bool(self.query("#entries"))
 
     @property
     def table(self) -> EntryTable:
