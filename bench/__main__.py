@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         sections.append("#### The core\n\n" + core_bench.run(core_sizes, runs))
     mode = "full" if full else ("quick" if args.quick else "custom")
     report = "\n\n".join(sections) + (
-        f"\n\n{mode} run, {runs} runs of each first-frame measure (median, min–max), "
+        f"\n\n{mode.capitalize()} run, {runs} runs of each first-frame measure (median, min–max), "
         f"{time.perf_counter() - started:.0f} s in all. Machine: {core_bench.machine()}, "
         f"{platform.system()} {platform.release()}. Peers: {peers_line()}."
     )
