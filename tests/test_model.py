@@ -10,6 +10,7 @@ from core import MemoryEntry
 from tui import model
 from tui.model import (
     SORT_COLUMNS,
+    Hits,
     Row,
     RowDiff,
     RowIndex,
@@ -233,8 +234,44 @@ def test_narrowing_equals_full_filter(column: SortColumn, reverse: bool) -> None
     for query in ["a", "A1", "a12", "a1", "", "y", "yy", "Yy3", "ǆ"]:
         typed.set_query(query)
         fresh = RowView(RowIndex(rows), column=column, reverse=reverse, query=query)
-        assert typed.visible == fresh.visible
+        assert list(typed.visible) == list(fresh.visible)
         assert shown(typed) == expected(rows, column, reverse, query)
+
+
+@pytest.mark.parametrize("memory_sorted", [False, True])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_narrowing_rows_that_come_sorted_equals_full_filter(
+    reverse: bool, memory_sorted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows in the default order keep hits as flags (`Hits`), narrowed level by level.
+
+    Memory rows come as they were remembered; the ones sorted ahead of their place
+    are gathered into the head of the hits.
+    """
+    monkeypatch.setattr(Hits, "BLOCK", 16)  # Many blocks, so the directory is exercised.
+    monkeypatch.setattr(model, "LIST_BELOW", 20)  # Scaled down with the rows.
+    rows = random_rows(random.Random(8), 600)
+    memory = [r for r in rows if r.layer == "memory"]
+    if memory_sorted:
+        memory.sort(key=SORT_KEYS["layer"])
+    ordered = [*memory, *sorted((r for r in rows if r.layer != "memory"), key=SORT_KEYS["layer"])]
+
+    def fresh_index() -> RowIndex:
+        return RowIndex(ordered, ordered=memory_sorted)
+
+    typed = RowView(fresh_index(), reverse=reverse)
+    narrowed = 0
+    for query in ["a", "a1", "a12", "a1", "1", "12", "", "y", "yy", "yy1", "ǆ", "ǆ1"]:
+        before = typed.visible
+        typed.set_query(query)
+        fresh = RowView(fresh_index(), reverse=reverse, query=query)
+        assert list(typed.visible) == list(fresh.visible)
+        assert shown(typed) == expected(ordered, "layer", reverse, query)
+        after = typed.visible
+        narrowed += isinstance(before, Hits) and isinstance(after, Hits) and after is not before
+        for position, index in enumerate(typed.visible):
+            assert typed.position_of(index) == position
+    assert narrowed >= 3
 
 
 @pytest.mark.parametrize("column", SORT_COLUMNS)
@@ -359,3 +396,65 @@ def test_filter_of_text_beyond_ascii_matches_row_by_row() -> None:
         assert shown(view) == [r for r in rows if row_matches(r, query)], query
         for i, row in enumerate(rows):
             assert view.matches(i) == row_matches(row, query)
+
+
+# ── hits as flags ─────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("block", [4, 64, Hits.BLOCK])
+@pytest.mark.parametrize("seed", range(4))
+def test_hits_act_as_the_list_of_their_rows(
+    block: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Hits, "BLOCK", block)
+    rnd = random.Random(seed)
+    size = rnd.randint(0, 300)
+    start = rnd.randint(0, size)
+    head = list(range(start))
+    rnd.shuffle(head)
+    head = [i for i in head if rnd.random() < 0.5]
+    flags = bytes(rnd.random() < 0.6 for _ in range(size - start))
+    hits = Hits(flags, start=start, head=head)
+    model_rows = head + [start + j for j, flag in enumerate(flags) if flag]
+    levels = [(hits, model_rows)]
+    for _ in range(3):  # Narrow, then narrow the narrowed.
+        sub = bytes(rnd.random() < 0.7 for _ in model_rows)
+        hits = hits.narrow(sub)
+        model_rows = [row for row, flag in zip(model_rows, sub, strict=True) if flag]
+        levels.append((hits, model_rows))
+    for hits, rows in levels:
+        for reverse in (False, True):
+            seq = hits.reversed() if reverse else hits
+            want = rows[::-1] if reverse else rows
+            assert len(seq) == len(want)
+            assert list(seq) == want
+            assert list(seq.listed()) == want
+            assert list(reversed(seq)) == want[::-1]
+            assert [seq[i] for i in range(len(want))] == want
+            back = range(1, len(want) + 1)
+            assert [seq[-i] for i in back] == [want[-i] for i in back]
+            assert seq[3:40:3] == want[3:40:3]
+            assert seq[::-1] == want[::-1]
+            for row in range(size + 2):
+                assert (row in seq) == (row in want)
+                if row in want:
+                    assert seq.index(row) == want.index(row)
+                else:
+                    with pytest.raises(ValueError):
+                        seq.index(row)
+            with pytest.raises(IndexError):
+                seq[len(want)]
+
+
+def test_hits_narrowed_in_reverse_keep_the_order() -> None:
+    hits = Hits(bytes([1, 0, 1, 1, 0, 1]))  # rows 0, 2, 3, 5
+    up = hits.reversed()
+    assert list(up) == [5, 3, 2, 0]
+    hay = ["a", "b", "ab", "b", "c", "a"]
+    assert list(up.haystacks(hay)) == ["a", "ab", "b", "a"]  # Always top-down.
+    narrowed = up.narrow(bytes("a" in h for h in up.haystacks(hay)))
+    assert list(narrowed) == [5, 2, 0]
+    assert list(narrowed.forward()) == [0, 2, 5]
+    assert list(narrowed.listed()) == [5, 2, 0]
+    assert list(narrowed.forward().listed()) == [0, 2, 5]
+    assert list(up.listed()) == [5, 3, 2, 0]

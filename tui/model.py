@@ -5,11 +5,11 @@ from __future__ import annotations
 import heapq
 import threading
 from array import array
-from bisect import insort
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_right, insort
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
-from itertools import chain, compress, count, filterfalse, islice, repeat
+from itertools import accumulate, chain, compress, count, filterfalse, islice, repeat
 from operator import attrgetter, contains, itemgetter, ne, not_
 from typing import Literal, overload
 
@@ -134,6 +134,8 @@ LAYER_RANK: dict[str, int] = {layer: rank for rank, layer in enumerate(LAYERS)}
 HAYSTACK_SEPARATOR = "\x00"
 #: Above this many rows to (re)place, a sort order is rebuilt instead of patched.
 PATCH_LIMIT = 512
+#: Filter results smaller than this are kept as a list of rows rather than as `Hits`.
+LIST_BELOW = 4096
 #: Gaps between aligned stretches of a reload, and how far to look past each one.
 _MAX_GAPS = 16
 _LOOK_AHEAD = 64
@@ -296,6 +298,199 @@ def _match(
         known[layer] = dict(pairs)
     tables = map(known.get, new_layers, repeat({}))
     return list(map(dict.get, tables, new_keys, repeat(-1)))
+
+
+class Hits(Sequence[int]):
+    """The rows a filter let through, kept as one flag byte per row, not a list of indexes.
+
+    Listing the hits of a query that matches most of a million rows costs more than
+    finding them, and the table never needs the list: it asks for a count, a
+    screenful and where one row is. Per-block counts answer those at once.
+
+    A `Hits` is either a root, over the rows of a `RowIndex` (`head`: rows before
+    `start`, already in view order; then row `start + j` wherever `flags[j]`), or
+    the narrowing of a `parent`, with one flag per position of the parent. Narrowing
+    reads the haystacks of the rows through the chain of flags (`haystacks`), in C
+    and without listing anything; `reach` says how much that reads. `reverse`
+    shows the same rows bottom-up.
+    """
+
+    __slots__ = (
+        "_before",
+        "_blocks",
+        "_head",
+        "_len",
+        "_parent",
+        "_start",
+        "flags",
+        "reach",
+        "reverse",
+    )
+
+    #: Flags per block of the count directory: a block is listed when a row in it is shown.
+    BLOCK = 4096
+
+    flags: bytes
+    reverse: bool
+    _parent: Hits | None
+    _start: int
+    _head: Sequence[int]
+    _before: list[int]
+    _len: int
+    _blocks: dict[int, list[int]]
+    #: How many flags and head rows reading `haystacks` goes through.
+    reach: int
+
+    def __init__(
+        self,
+        flags: bytes,
+        *,
+        start: int = 0,
+        head: Sequence[int] = (),
+        parent: Hits | None = None,
+        reverse: bool = False,
+    ) -> None:
+        self.flags = flags
+        self.reverse = reverse
+        self._parent = parent.forward() if parent is not None else None
+        self._start = start
+        self._head = head
+        block, size = self.BLOCK, len(flags)
+        lows = range(0, size, block)
+        counts = map(flags.count, repeat(1), lows, range(block, size + block, block))
+        self._before = list(accumulate(counts, initial=0))
+        self._len = len(head) + self._before[-1]
+        #: Rows of the blocks of flags listed lately (shared with the reversed twin).
+        self._blocks = {}
+        self.reach = len(head) + size + (parent.reach if parent is not None else 0)
+
+    def _twin(self, reverse: bool) -> Hits:
+        twin = object.__new__(Hits)
+        for name in Hits.__slots__:
+            object.__setattr__(twin, name, getattr(self, name))
+        twin.reverse = reverse
+        return twin
+
+    def forward(self) -> Hits:
+        """The same rows top-down (shares everything with this one)."""
+        return self._twin(False) if self.reverse else self
+
+    def reversed(self) -> Hits:
+        """The same rows in the opposite order (shares everything with this one)."""
+        return self._twin(not self.reverse)
+
+    def narrow(self, flags: bytes) -> Hits:
+        """Keep the rows whose flag is set: one flag per row here, in `haystacks` order."""
+        return Hits(flags, parent=self, reverse=self.reverse)
+
+    def listed(self) -> array[int]:
+        """The rows as a list, in view order: once they are few, quicker to narrow."""
+        if self._parent is None:
+            rows = array("i", self._head)
+            find, start = self.flags.find, self._start
+            at = find(1)
+            while at >= 0:
+                rows.append(start + at)
+                at = find(1, at + 1)
+        else:
+            rows = array("i", map(self.forward().__getitem__, range(self._len)))
+        return rows[::-1] if self.reverse else rows
+
+    def haystacks(self, hay: list[str]) -> Iterator[str]:
+        """`hay[row]` for the rows here, top-down: the chain of flags, read in C."""
+        if self._parent is not None:
+            return compress(self._parent.haystacks(hay), self.flags)
+        tail = hay if self._start == 0 else islice(hay, self._start, None)
+        return chain(map(hay.__getitem__, self._head), compress(tail, self.flags))
+
+    # ── positions ──────────────────────────────────────────────────────────
+
+    def _local(self, position: int) -> int:
+        """Where the flag of the `position`-th hit (past the head) is."""
+        block = bisect_right(self._before, position) - 1
+        blocks = self._blocks
+        rows = blocks.get(block)
+        if rows is None:
+            if len(blocks) >= 16:
+                blocks.clear()
+            low = block * self.BLOCK
+            high = low + self.BLOCK
+            rows = blocks[block] = list(compress(range(low, high), self.flags[low:high]))
+        return rows[position - self._before[block]]
+
+    def _row(self, position: int) -> int:
+        if self._parent is not None:
+            return self._parent._row(self._local(position))
+        if position < len(self._head):
+            return self._head[position]
+        return self._start + self._local(position - len(self._head))
+
+    def _position(self, row: int) -> int:
+        """Where `row` is, top-down; ValueError if it is not here."""
+        if self._parent is not None:
+            at = self._parent._position(row)
+            offset = 0
+        elif row < self._start:
+            return self._head.index(row)
+        else:
+            at = row - self._start
+            offset = len(self._head)
+        if not 0 <= at < len(self.flags) or not self.flags[at]:
+            return _absent(row)
+        block = at // self.BLOCK
+        return offset + self._before[block] + self.flags.count(1, block * self.BLOCK, at)
+
+    # ── the sequence ───────────────────────────────────────────────────────
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, item: int) -> int: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[int]: ...
+
+    def __getitem__(self, item: int | slice) -> int | list[int]:
+        if isinstance(item, slice):
+            return list(map(self.__getitem__, range(self._len)[item]))
+        position = item + self._len if item < 0 else item
+        if not 0 <= position < self._len:
+            raise IndexError("hit index out of range")
+        return self._row(self._len - 1 - position if self.reverse else position)
+
+    def index(self, value: int, start: int = 0, stop: int | None = None) -> int:
+        position = self._position(value)
+        if self.reverse:
+            position = self._len - 1 - position
+        if position < start or (stop is not None and position >= stop):
+            return _absent(value)
+        return position
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, int):
+            return False
+        try:
+            self._position(value)
+        except ValueError:
+            return False
+        return True
+
+    def _rows(self) -> Iterator[int]:
+        if self._parent is not None:
+            return compress(self._parent._rows(), self.flags)
+        tail = range(self._start, self._start + len(self.flags))
+        return chain(self._head, compress(tail, self.flags))
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(list(self._rows())[::-1]) if self.reverse else self._rows()
+
+    def __reversed__(self) -> Iterator[int]:
+        return self.reversed().__iter__()
+
+
+def _absent(row: int) -> int:
+    raise ValueError(f"{row} is not among the hits")
 
 
 class RowIndex:
@@ -559,24 +754,32 @@ class RowIndex:
 
         Only `candidates` are tried, in their order, when given. Otherwise every row
         is, and the result comes in `order(column)`: the haystack is then read
-        straight through (far faster than hopping about in it) and the hits are
-        gathered into sort order afterwards.
+        straight through (far faster than hopping about in it). Rows where the sort
+        order is the row order (all of them, for rows that came sorted) are kept as
+        `Hits` flags; only the others are gathered into a list. Narrowing `Hits`
+        gives `Hits` again.
         """
         hay = self.haystack
         if HAYSTACK_SEPARATOR in needle:  # Could match across key and value: check each.
             rows = self.rows
             pool = self.order(column) if candidates is None else candidates
             return [i for i in pool if row_matches(rows[i], needle)]
+        if isinstance(candidates, Hits):
+            tried = map(contains, candidates.haystacks(hay), repeat(needle))
+            narrowed = candidates.narrow(bytes(tried))
+            return narrowed.listed() if len(narrowed) < LIST_BELOW else narrowed
         if candidates is not None:
             tried = map(contains, map(hay.__getitem__, candidates), repeat(needle))
             return array("i", compress(candidates, tried))
         hits = bytes(map(contains, hay, repeat(needle)))
         start, gather = self._gather(column)
-        # Packed ints: a million hits take 4 MB, not 40 (and the view keeps a few).
-        found = array("i", compress(self.order(column)[:start], gather(hits)) if start else ())
-        # Past `start` the sort order is the row order: the hits are in place already.
-        found.extend(compress(range(start, len(hay)), hits[start:]))
-        return found
+        head = array("i", compress(self.order(column)[:start], gather(hits)) if start else ())
+        if start == len(hits):
+            return head
+        # Past `start` the sort order is the row order: the flags say it all.
+        found = Hits(hits[start:] if start else hits, start=start, head=head)
+        # Few hits are listed (a find per hit): narrowing them then reads just those.
+        return found.listed() if len(found) < max(LIST_BELOW, len(hits) // 16) else found
 
     def _gather(self, column: SortColumn) -> tuple[int, Callable[[bytes], Sequence[int]]]:
         """How to put per-row flags into `order(column)`.
@@ -647,17 +850,26 @@ class RowView:
         for cached, result in self._recent:
             if cached in needle and (base is None or len(result) < len(base)):
                 base = result
-        # Narrowing reads only the earlier hits, but in view order: when that is the
-        # haystack's own order (rows that came sorted, default sort) it reads straight
-        # through and wins until nearly every row matched; otherwise it hops about,
-        # and a full scan is faster once a third of the rows are candidates.
-        straight = self.index.ordered and self.column == "layer" and not self.reverse
-        if base is not None and len(base) > len(self.index) * (0.9 if straight else 1 / 3):
-            base = None
+        # Narrowing reads only the earlier hits. A list of them is read in view order:
+        # when that is the haystack's own order (rows that came sorted, default sort)
+        # it reads straight through and wins until nearly every row matched;
+        # otherwise it hops about, and a full scan is faster once a third of the rows
+        # are candidates. `Hits` are read through their chain of flags: cheap per
+        # flag, but the chain grows with each narrowing, so it is worth it while the
+        # flags read stay within a few times the rows the earlier result ruled out.
+        total = len(self.index)
+        if isinstance(base, Hits):
+            if base.reach >= 4 * (total - len(base)):
+                base = None
+        elif base is not None:
+            straight = self.index.ordered and self.column == "layer" and not self.reverse
+            if len(base) > total * (0.9 if straight else 1 / 3):
+                base = None
+        result: Sequence[int]
         if base is None:
             result = self.index.filter(needle, column=self.column)
             if self.reverse:
-                result = result[::-1]
+                result = result.reversed() if isinstance(result, Hits) else result[::-1]
         else:
             result = self.index.filter(needle, base)
         self._recent.append((needle, result))
@@ -714,6 +926,9 @@ class VisibleRows(Sequence[Row]):
 
     def __len__(self) -> int:
         return len(self._indexes)
+
+    def __iter__(self) -> Iterator[Row]:
+        return map(self._rows.__getitem__, self._indexes)
 
     @overload
     def __getitem__(self, item: int) -> Row: ...
