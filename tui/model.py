@@ -7,6 +7,7 @@ import threading
 from array import array
 from bisect import bisect_right, insort
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from copy import copy
 from dataclasses import dataclass
 from functools import cached_property, partial
 from itertools import accumulate, chain, compress, count, filterfalse, islice, repeat
@@ -365,9 +366,7 @@ class Hits(Sequence[int]):
         self.reach = len(head) + size + (parent.reach if parent is not None else 0)
 
     def _twin(self, reverse: bool) -> Hits:
-        twin = object.__new__(Hits)
-        for name in Hits.__slots__:
-            object.__setattr__(twin, name, getattr(self, name))
+        twin = copy(self)  # Shallow: the flags, counts and listed blocks are shared.
         twin.reverse = reverse
         return twin
 
@@ -393,7 +392,7 @@ class Hits(Sequence[int]):
                 rows.append(start + at)
                 at = find(1, at + 1)
         else:
-            rows = array("i", map(self.forward().__getitem__, range(self._len)))
+            rows = array("i", map(self._row, range(self._len)))  # Few: one lookup each.
         return rows[::-1] if self.reverse else rows
 
     def haystacks(self, hay: list[str]) -> Iterator[str]:
