@@ -19,6 +19,7 @@ from tui.model import (
     VisibleRows,
     build_rows,
     preview_rows,
+    row_items,
     row_matches,
 )
 
@@ -343,6 +344,49 @@ def test_build_rows_of_a_store_alone() -> None:
     assert build_rows([], store) == [Row("store", e.key, e.value, e.timestamp, "s") for e in store]
 
 
+def test_a_store_entry_no_layer_disputes_is_its_own_row() -> None:
+    """The index holds the core's entries, not a copy of each: a big scope's rows cost nothing."""
+    memory = [MemoryEntry("k", "1", 1, "s")]
+    store = [MemoryEntry("k", "2", 1, "s"), MemoryEntry("same", "v", 1, "s")]
+    items = row_items(memory, store)
+    assert items[0] == Row("memory", "k", "1", 1, "s", True)
+    assert items[1] == Row("store", "k", "2", 1, "s", True)
+    assert items[2] is store[1]
+    alone = row_items([], store)
+    assert all(item is entry for item, entry in zip(alone, store, strict=True))
+    index = RowIndex(items)
+    assert index.layers == ["memory", "store", "store"]
+    assert list(index.rows) == build_rows(memory, store)
+    assert index.rows[2] == Row("store", "same", "v", 1, "s")
+    assert index.rows[1:] == build_rows(memory, store)[1:]
+    assert list(VisibleRows(index.items, [2, 0])) == [index.rows[2], index.rows[0]]
+
+
+def test_a_row_that_gains_or_loses_a_conflict_counts_as_changed() -> None:
+    store = [MemoryEntry("k", "v", 1, "s"), MemoryEntry("other", "w", 1, "s")]
+    plain = RowIndex(row_items([], store))
+    disputed = RowIndex(row_items([MemoryEntry("k", "mine", 2, "s")], store), plain)
+    assert disputed.diff == RowDiff(added=1, changed=1)
+    assert disputed.touched() == {("memory", "k"), ("store", "k")}
+    settled = RowIndex(row_items([], store), disputed)
+    assert settled.diff == RowDiff(changed=1, removed=1)
+    # Equal entries read again (new objects, as a reload gives) are no change at all.
+    again = RowIndex(row_items([], [MemoryEntry(e.key, e.value, 1, "s") for e in store]), settled)
+    assert again.diff == RowDiff()
+
+
+def test_newest_visible_row() -> None:
+    store = [MemoryEntry(f"k{i}", f"v{i}", stamp, "s") for i, stamp in enumerate([3, 9, 1, 9])]
+    view = RowView(RowIndex(row_items([], store), ordered=True))
+    assert view.newest() == Row("store", "k1", "v1", 9, "s")  # The topmost of the two.
+    view.set_sort("layer", reverse=True)
+    assert view.newest() == Row("store", "k3", "v3", 9, "s")
+    view.set_query("v2")
+    assert view.newest() == Row("store", "k2", "v2", 1, "s")
+    view.set_query("nothing")
+    assert view.newest() is None
+
+
 def entries(rnd: random.Random, count: int, keys: int) -> list[MemoryEntry]:
     chosen = rnd.sample(range(keys), min(count, keys))
     return [MemoryEntry(f"k{i:03d}", rnd.choice("ab"), rnd.randint(0, 9), "s") for i in chosen]
@@ -370,7 +414,7 @@ def test_ordered_rows_filter_and_sort_like_any_others(seed: int) -> None:
     published = entries(rnd, rnd.randint(0, 20), 300)
     store = entries(rnd, rnd.randint(0, 250), 300)
     rows = build_rows(memory, store, published)
-    index = RowIndex(rows, ordered=True)
+    index = RowIndex(row_items(memory, store, published), ordered=True)
     assert index.order("layer") == range(len(rows))
     assert [rows[i] for i in index.order("layer")] == expected(rows, "layer", False)
     for column in SORT_COLUMNS:
@@ -381,7 +425,7 @@ def test_ordered_rows_filter_and_sort_like_any_others(seed: int) -> None:
                 assert shown(view) == expected(rows, column, reverse, query), (column, query)
     # A reload diffed against it keeps agreeing.
     changed = build_rows(memory, store[: len(store) // 2], published)
-    again = RowIndex(changed, index, ordered=True)
+    again = RowIndex(row_items(memory, store[: len(store) // 2], published), index, ordered=True)
     assert shown(RowView(again, query="k0")) == expected(changed, "layer", False, "k0")
 
 

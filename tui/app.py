@@ -40,7 +40,7 @@ from .messages import (
     StoreFilesChanged,
     WriteFinished,
 )
-from .model import Row, RowIndex, SortColumn, build_rows, preview_rows
+from .model import Row, RowIndex, SortColumn, build_rows, preview_rows, row_items
 from .watcher import StoreWatcher
 from .widgets.detail import DetailPane
 from .widgets.entry_table import EntryTable
@@ -326,9 +326,8 @@ class ScopesApp(App[None]):
             self._follow_newest()
 
     def _follow_newest(self) -> None:
-        rows = self.table.visible_rows
-        if rows:
-            newest = max(rows, key=lambda r: r.timestamp)
+        newest = self.table.newest_row
+        if newest is not None:
             self.table.move_cursor_to_key(newest.row_key)
 
     def _ui_alive(self) -> bool:
@@ -433,8 +432,7 @@ class ScopesApp(App[None]):
         # of hits into sort order), but re-reading it then walks memory out of order:
         # past this size the filter matters more; below it, live reloads do.
         big = len(memory) + len(store) + len(published) > SORT_ROWS_ABOVE
-        rows = build_rows(memory, store, published, sort=big)
-        index = RowIndex(rows, previous, ordered=big)
+        index = RowIndex(row_items(memory, store, published, sort=big), previous, ordered=big)
         index.prepare(column)
         return index, error, published_at
 

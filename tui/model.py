@@ -11,7 +11,7 @@ from copy import copy
 from dataclasses import dataclass
 from functools import cached_property, partial
 from itertools import accumulate, chain, compress, count, filterfalse, islice, repeat
-from operator import attrgetter, contains, itemgetter, ne, not_
+from operator import attrgetter, contains, is_, itemgetter, ne, not_
 from typing import Literal, overload
 
 import msgspec
@@ -49,14 +49,27 @@ class Row(msgspec.Struct, frozen=True, gc=False):
         return self.layer != "published"
 
 
-def build_rows(
+#: What a `RowIndex` holds per row. A store entry that no other layer disagrees
+#: with stands for its own row: a big scope's rows then cost no memory beyond the
+#: core's entries (a million `Row`s would take some 64 MB more).
+Item = Row | MemoryEntry
+
+
+def as_row(item: Item) -> Row:
+    """The row an item stands for."""
+    if type(item) is Row:
+        return item
+    return Row("store", item.key, item.value, item.timestamp, item.source_step)
+
+
+def row_items(
     memory: Iterable[MemoryEntry],
     store: Iterable[MemoryEntry],
     published: Iterable[MemoryEntry] = (),
     *,
     sort: bool = True,
-) -> list[Row]:
-    """Both layers of a scope as rows, flagging keys whose layers disagree.
+) -> list[Item]:
+    """Both layers of a scope as the items of a `RowIndex`, flagging keys whose layers disagree.
 
     Grouped by layer (memory, published, store). With `sort`, each layer is in key
     order too: the table's default order, which `RowIndex(..., ordered=True)` then
@@ -69,10 +82,10 @@ def build_rows(
 
     mem = {e.key: e for e in memory}
     pub = {e.key: e for e in published}
-    if not mem and not pub:  # The usual big scope: nothing to compare, no dict to build.
-        return [Row("store", e.key, e.value, e.timestamp, e.source_step) for e in ordered(store)]
+    if not mem and not pub:  # The usual big scope: the entries are the rows.
+        return list(ordered(store))
     sto = {e.key: e for e in store}
-    rows: list[Row] = []
+    items: list[Item] = []
     for layer, entries, others in (
         ("memory", mem, (sto,)),
         ("published", pub, (sto,)),
@@ -80,8 +93,22 @@ def build_rows(
     ):
         for e in ordered(entries.values()):
             conflict = any(e.key in o and o[e.key].value != e.value for o in others)
-            rows.append(Row(layer, e.key, e.value, e.timestamp, e.source_step, conflict))  # type: ignore[arg-type]
-    return rows
+            if layer == "store" and not conflict:
+                items.append(e)
+            else:
+                items.append(Row(layer, e.key, e.value, e.timestamp, e.source_step, conflict))  # type: ignore[arg-type]
+    return items
+
+
+def build_rows(
+    memory: Iterable[MemoryEntry],
+    store: Iterable[MemoryEntry],
+    published: Iterable[MemoryEntry] = (),
+    *,
+    sort: bool = True,
+) -> list[Row]:
+    """`row_items` as rows, for callers that want every row at hand."""
+    return list(map(as_row, row_items(memory, store, published, sort=sort)))
 
 
 def preview_rows(
@@ -154,14 +181,23 @@ class RowDiff:
         return bool(self.added or self.changed or self.removed)
 
 
-def row_matches(row: Row, query: str) -> bool:
+def row_matches(row: Item, query: str) -> bool:
     """Axon's `query` for one row: case-insensitive substring of the key or the value."""
     needle = query.lower()
     return needle in row.key.lower() or needle in row.value.lower()
 
 
-def _hay(row: Row) -> str:
+def _hay(row: Item) -> str:
     return f"{row.key.lower()}{HAYSTACK_SEPARATOR}{row.value.lower()}"
+
+
+def _layers(items: list[Item]) -> list[str]:
+    """Each item's layer. Most items of a big scope are bare store entries: the few
+    `Row`s among them are found in C, and only those are read one by one."""
+    layers = ["store"] * len(items)
+    for i in compress(count(), map(is_, map(type, items), repeat(Row))):
+        layers[i] = items[i].layer  # type: ignore[union-attr]
+    return layers
 
 
 def _rank(layer: str) -> int:
@@ -501,13 +537,16 @@ class RowIndex:
     """
 
     def __init__(
-        self, rows: Iterable[Row], previous: RowIndex | None = None, *, ordered: bool = False
+        self, rows: Iterable[Item], previous: RowIndex | None = None, *, ordered: bool = False
     ) -> None:
-        self.rows: list[Row] = list(rows)
-        #: The rows are in the default order already (as `build_rows` returns them).
+        #: Per row: a `Row`, or a store entry standing for its own (see `Item`).
+        self.items: list[Item] = list(rows)
+        #: The same, each as a `Row`.
+        self.rows: Sequence[Row] = Rows(self.items)
+        #: The rows are in the default order already (as `row_items` returns them).
         self.ordered = ordered
-        self.keys: list[str] = list(map(attrgetter("key"), self.rows))
-        self.layers: list[str] = list(map(attrgetter("layer"), self.rows))
+        self.keys: list[str] = list(map(attrgetter("key"), self.items))
+        self.layers: list[str] = _layers(self.items)
         self._orders: dict[SortColumn, list[int]] = {}
         self._gathers: dict[SortColumn, tuple[int, Callable[[bytes], Sequence[int]]]] = {}
         #: For each row of `previous`, its index here or -1 if it is gone (None: the same).
@@ -524,14 +563,14 @@ class RowIndex:
         self.diff: RowDiff
         self.added: Sequence[int] = ()
         self.changed: Sequence[int] = ()
-        if previous is None or not previous.rows:
-            self.diff = RowDiff(added=len(self.rows))
-            self.added = range(len(self.rows))
+        if previous is None or not previous.items:
+            self.diff = RowDiff(added=len(self.items))
+            self.added = range(len(self.items))
         else:
             self._update_from(previous)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.items)
 
     @property
     def haystack(self) -> list[str]:
@@ -541,7 +580,7 @@ class RowIndex:
             with self._hay_lock:
                 hay = self._hay
                 if hay is None:
-                    hay = self._hay = list(map(_hay, self.rows))
+                    hay = self._hay = list(map(_hay, self.items))
         return hay
 
     def prepare(self, column: SortColumn) -> None:
@@ -558,12 +597,12 @@ class RowIndex:
     @cached_property
     def step_width(self) -> int:
         """The longest source_step, in characters."""
-        return max(map(len, map(attrgetter("source_step"), self.rows)), default=0)
+        return max(map(len, map(attrgetter("source_step"), self.items)), default=0)
 
     # ── updates ────────────────────────────────────────────────────────────
 
     def _update_from(self, previous: RowIndex) -> None:
-        rows, old_rows, old_hay = self.rows, previous.rows, previous._hay
+        rows, old_rows, old_hay = self.items, previous.items, previous._hay
         new_n, old_n = len(rows), len(old_rows)
         if old_n == new_n and previous.keys == self.keys and previous.layers == self.layers:
             runs = [(0, 0, new_n)]  # Every row kept its place (a list compare runs in C).
@@ -611,7 +650,9 @@ class RowIndex:
                 moved[old_index] = new_index
                 if hay is not None and old_hay is not None:
                     hay[new_index] = old_hay[old_index]
-                if old_rows[old_index] != rows[new_index]:  # Same row_key: compare rows.
+                # Same row_key: compare rows. (A row that turned into its entry, or back,
+                # compares unequal: its conflict flag changed.)
+                if old_rows[old_index] != rows[new_index]:
                     changed.append(new_index)
         self._moved = moved
         removed = old_n - kept
@@ -676,7 +717,7 @@ class RowIndex:
     def new_index_of(self, old_index: int) -> int | None:
         """Where the row at `old_index` of the previous index is now (None if it is gone)."""
         if self._moved is None:
-            return old_index if 0 <= old_index < len(self.rows) else None
+            return old_index if 0 <= old_index < len(self.items) else None
         if not 0 <= old_index < len(self._moved):
             return None
         found = self._moved[old_index]
@@ -699,14 +740,14 @@ class RowIndex:
 
     def _sort_key(self, column: SortColumn) -> Callable[[int], tuple[object, ...]]:
         """One row's complete sort key for `column`: what `order` sorts by, ties included."""
-        rows = self.rows
+        rows, keys, layers = self.items, self.keys, self.layers
         if column == "layer":
-            return lambda i: (_rank(rows[i].layer), rows[i].key)
+            return lambda i: (_rank(layers[i]), keys[i])
         if column == "key":
-            return lambda i: (rows[i].key, _rank(rows[i].layer))
+            return lambda i: (keys[i], _rank(layers[i]))
         if column == "time":
-            return lambda i: (-rows[i].timestamp, rows[i].key, _rank(rows[i].layer))
-        return lambda i: (rows[i].source_step, rows[i].key, _rank(rows[i].layer))
+            return lambda i: (-rows[i].timestamp, keys[i], _rank(layers[i]))
+        return lambda i: (rows[i].source_step, keys[i], _rank(layers[i]))
 
     def order(self, column: SortColumn) -> Sequence[int]:
         """Indexes of all rows, ascending by `column` (cached: do not change the list).
@@ -717,7 +758,7 @@ class RowIndex:
         """
         order = self._orders.get(column)
         if order is None and self.ordered and column == "layer":
-            order = self._orders[column] = range(len(self.rows))
+            order = self._orders[column] = range(len(self.items))
         if order is None:
             order = self._patched_order(column)
             if order is None:
@@ -732,11 +773,11 @@ class RowIndex:
             # The layer order is one sorted run per layer: a stable sort merges them.
             return sorted(self.order("layer"), key=self.keys.__getitem__)
         if column == "time":
-            stamps = list(map(attrgetter("timestamp"), self.rows))
+            stamps = list(map(attrgetter("timestamp"), self.items))
             # reverse=True keeps equal stamps in key order: youngest first, then by key.
             return sorted(self.order("key"), key=stamps.__getitem__, reverse=True)
         if column == "source_step":
-            steps = list(map(attrgetter("source_step"), self.rows))
+            steps = list(map(attrgetter("source_step"), self.items))
             return sorted(self.order("key"), key=steps.__getitem__)
         raise ValueError(f"unknown sort column: {column!r}")
 
@@ -760,7 +801,7 @@ class RowIndex:
         """
         hay = self.haystack
         if HAYSTACK_SEPARATOR in needle:  # Could match across key and value: check each.
-            rows = self.rows
+            rows = self.items
             pool = self.order(column) if candidates is None else candidates
             return [i for i in pool if row_matches(rows[i], needle)]
         if isinstance(candidates, Hits):
@@ -897,11 +938,17 @@ class RowView:
     def row(self, position: int) -> Row:
         return self.index.rows[self.visible[position]]
 
+    def newest(self) -> Row | None:
+        """The visible row written last (the topmost of those, on a tie)."""
+        items = self.index.items
+        stamps = list(map(attrgetter("timestamp"), map(items.__getitem__, self.visible)))
+        return self.row(stamps.index(max(stamps))) if stamps else None
+
     def matches(self, index: int) -> bool:
         """Whether row `index` passes the current query."""
         needle = self.query.lower()
         if HAYSTACK_SEPARATOR in needle:
-            return row_matches(self.index.rows[index], needle)
+            return row_matches(self.index.items[index], needle)
         return needle in self.index.haystack[index]
 
     def position_of(self, index: int | None) -> int | None:
@@ -914,20 +961,19 @@ class RowView:
             return None
 
 
-class VisibleRows(Sequence[Row]):
-    """A read-only sequence of the visible rows that does not copy them."""
+class Rows(Sequence[Row]):
+    """A `RowIndex`'s items read as rows: a bare entry becomes a `Row` when read."""
 
-    __slots__ = ("_indexes", "_rows")
+    __slots__ = ("_items",)
 
-    def __init__(self, rows: list[Row], indexes: Sequence[int]) -> None:
-        self._rows = rows
-        self._indexes = indexes
+    def __init__(self, items: list[Item]) -> None:
+        self._items = items
 
     def __len__(self) -> int:
-        return len(self._indexes)
+        return len(self._items)
 
     def __iter__(self) -> Iterator[Row]:
-        return map(self._rows.__getitem__, self._indexes)
+        return map(as_row, self._items)
 
     @overload
     def __getitem__(self, item: int) -> Row: ...
@@ -937,5 +983,32 @@ class VisibleRows(Sequence[Row]):
 
     def __getitem__(self, item: int | slice) -> Row | list[Row]:
         if isinstance(item, slice):
-            return list(map(self._rows.__getitem__, self._indexes[item]))
-        return self._rows[self._indexes[item]]
+            return list(map(as_row, self._items[item]))
+        return as_row(self._items[item])
+
+
+class VisibleRows(Sequence[Row]):
+    """A read-only sequence of the visible rows that does not copy them."""
+
+    __slots__ = ("_indexes", "_items")
+
+    def __init__(self, items: Sequence[Item], indexes: Sequence[int]) -> None:
+        self._items = items
+        self._indexes = indexes
+
+    def __len__(self) -> int:
+        return len(self._indexes)
+
+    def __iter__(self) -> Iterator[Row]:
+        return map(as_row, map(self._items.__getitem__, self._indexes))
+
+    @overload
+    def __getitem__(self, item: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[Row]: ...
+
+    def __getitem__(self, item: int | slice) -> Row | list[Row]:
+        if isinstance(item, slice):
+            return list(map(as_row, map(self._items.__getitem__, self._indexes[item])))
+        return as_row(self._items[self._indexes[item]])

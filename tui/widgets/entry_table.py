@@ -28,6 +28,7 @@ from textual.timer import Timer
 from ..display import format_age, one_line, safe
 from ..model import (
     SORT_COLUMNS,
+    Item,
     Row,
     RowDiff,
     RowIndex,
@@ -243,7 +244,7 @@ class EntryTable(ScrollView, can_focus=True):
 
     def __init__(
         self,
-        rows: Sequence[Row] = (),
+        rows: Sequence[Item] = (),
         *,
         clock: Clock = time.time,
         age_refresh: float | None = 15.0,
@@ -286,7 +287,12 @@ class EntryTable(ScrollView, can_focus=True):
     @property
     def visible_rows(self) -> Sequence[Row]:
         """The rows shown, filtered and sorted, top to bottom (a view, not a copy)."""
-        return VisibleRows(self._view.index.rows, self._view.visible)
+        return VisibleRows(self._view.index.items, self._view.visible)
+
+    @property
+    def newest_row(self) -> Row | None:
+        """The visible row written last (the topmost of those, on a tie)."""
+        return self._view.newest()
 
     @property
     def row_count(self) -> int:
@@ -340,7 +346,7 @@ class EntryTable(ScrollView, can_focus=True):
     # ── data in ────────────────────────────────────────────────────────────
 
     def set_rows(
-        self, rows: Sequence[Row], *, flash_changes: bool = False, keep_position: bool = True
+        self, rows: Sequence[Item], *, flash_changes: bool = False, keep_position: bool = True
     ) -> RowDiff:
         """Replace the rows, matching old and new by `row_key`.
 
@@ -387,7 +393,7 @@ class EntryTable(ScrollView, can_focus=True):
         if from_preview or not keep_position:
             index.base = None
         elif index.base is not view.index:
-            index = RowIndex(index.rows, view.index)  # Diffed against rows since replaced.
+            index = RowIndex(index.items, view.index)  # Diffed against rows since replaced.
         diffed, index.base = index.base is not None, None
         view.set_index(index)
         position = None
