@@ -44,6 +44,20 @@ def decode_entries(data: bytes) -> list[MemoryEntry]:
         raise DecodeFailure("nesting too deep to decode", torn=False) from None
 
 
+def cut_short(data: bytes) -> bool:
+    """Whether `data` opens a JSON array but does not close one: a file caught mid-write.
+
+    Looks at both ends only, so it is free next to a decode. A file that passes may
+    still be broken; one that fails is broken for sure, and decoding it would only
+    say where.
+    """
+    head = data[:64].lstrip() or data.lstrip()
+    if head[:1] != b"[":
+        return False
+    tail = data[-64:].rstrip() or data.rstrip()
+    return tail[-1:] != b"]"
+
+
 def entries_by_key(entries: Iterable[MemoryEntry]) -> dict[str, MemoryEntry]:
     """Index by key; a later duplicate wins, as in Axon's loader."""
     return {entry.key: entry for entry in entries}

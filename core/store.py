@@ -16,6 +16,7 @@ from .atomic import FileSignature, atomic_write, signature, sweep_stale_temps
 from .codec import (
     DecodeFailure,
     EncodedImage,
+    cut_short,
     decode_entries,
     encode_entries,
     entries_by_key,
@@ -77,6 +78,14 @@ def read_entries_file(
             raise StoreUnreadableError(path, "it is a directory, not a file") from None
         except OSError as exc:
             raise StoreUnreadableError(path, exc.strerror or str(exc)) from None
+        remaining = deadline - time.monotonic()
+        if remaining > 0 and cut_short(data):
+            # Caught mid-write: decoding would only find that out at the cut, at
+            # the cost of decoding everything before it. The last try decodes
+            # anyway, so a file that stays this way gets the decoder's reason.
+            time.sleep(min(delay, remaining))
+            delay *= 2
+            continue
         try:
             entries = decode_entries(data)
         except DecodeFailure as exc:

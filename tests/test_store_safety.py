@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import core.store as store_module
 from core import (
     FlushError,
     InvalidEntryError,
@@ -22,6 +23,7 @@ from core import (
     StoreUnreadableError,
     ValueTooLargeError,
 )
+from core.codec import cut_short
 
 GOOD = b'[{"key": "k", "value": "v", "timestamp": 1, "source_step": "s"}]'
 ENTRY = b'{"key": "k", "value": "v", "timestamp": 1, "source_step": "s"}'
@@ -108,6 +110,57 @@ def test_a_half_written_file_is_retried_and_never_loads_empty(tmp_path: Path) ->
     writer.join()
     assert mgr.scope_error("global") is None
     assert mgr.retrieve("global", "k") is not None
+
+
+def test_a_file_caught_mid_write_is_not_decoded_until_it_is_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cut-off array is told from its two ends: the retries cost no decode of the part written."""
+    path = tmp_path / ".axon-server__global.session.json"
+    whole = b"[" + b", ".join([ENTRY] * 2000) + b"]"
+    path.write_bytes(whole[: len(whole) // 2])
+    decoded: list[int] = []
+    real_decode = store_module.decode_entries
+    monkeypatch.setattr(
+        store_module, "decode_entries", lambda d: decoded.append(len(d)) or real_decode(d)
+    )
+
+    def finish_writing() -> None:
+        time.sleep(0.2)
+        path.write_bytes(whole)
+
+    writer = threading.Thread(target=finish_writing)
+    writer.start()
+    mgr = ScopedSessionManager(tmp_path / "axon-server")
+    writer.join()
+    assert mgr.scope_error("global") is None
+    assert mgr.store_count("global") == 1
+    assert decoded == [len(whole)]
+
+
+def test_a_file_that_stays_cut_off_gets_the_decoders_reason(tmp_path: Path) -> None:
+    mgr, _ = open_bad(tmp_path, b"[" + ENTRY + b",\n  " + ENTRY[:20])
+    error = mgr.scope_error("flow:bad")
+    assert error is not None and "truncated" in error.reason
+
+
+@pytest.mark.parametrize(
+    ("data", "cut"),
+    [
+        (GOOD, False),
+        (GOOD + b"\n" * 200, False),
+        (b" \n" * 100 + GOOD, False),
+        (GOOD[:-1], True),
+        (GOOD[:-1] + b" " * 200, True),
+        (b"[", True),
+        (b"", False),
+        (b"   ", False),
+        (ENTRY, False),
+        (b"[] trailing", True),
+    ],
+)
+def test_cut_short_looks_at_both_ends(data: bytes, cut: bool) -> None:
+    assert cut_short(data) is cut
 
 
 def test_an_unreadable_scope_recovers_on_reload(tmp_path: Path) -> None:
