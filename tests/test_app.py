@@ -66,6 +66,20 @@ async def test_start_shows_global_and_tree(tmp_path: Path) -> None:
         assert [label for label in labels[1:]] == ["flows", "daemons", "custom"]
 
 
+async def test_slash_again_refines_the_filter(tmp_path: Path) -> None:
+    """Back in the filter box, the next letters extend the query rather than replace it."""
+    app = open_app(demo_store(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"server", "enter")
+        await settle(app, pilot)
+        assert app.focused is app.table
+        await pilot.press("slash", *".v")
+        await settle(app, pilot)
+        assert app.query_one("#filter", Input).value == "server.v"
+        assert {r.key for r in app.table.visible_rows} == {"server.version"}
+
+
 async def test_filter_and_sort(tmp_path: Path) -> None:
     app = open_app(demo_store(tmp_path))
     async with app.run_test(size=SIZE) as pilot:

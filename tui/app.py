@@ -157,6 +157,7 @@ class ScopesApp(App[None]):
                     placeholder="filter: key or value contains…",
                     id="filter",
                     cursor_blink=self.CURSOR_BLINK,
+                    select_on_focus=False,  # `/` again refines the query, not replaces it.
                 )
                 yield Static(id="scope-banner")
                 yield EntryTable(id="entries", clock=self.clock, age_refresh=self.age_refresh)
