@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench screenshots clean
+.PHONY: demo compiled test lint bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# An editable install runs from the source tree: compile it as pip would an installed
+# package, so that every start (even under PYTHONDONTWRITEBYTECODE) skips compiling.
+compiled: $(STAMP)
+	$(BIN)/python -m compileall -q core tui
+
+demo: compiled
 	$(BIN)/axon-scopes demo
 
 test: $(STAMP)
