@@ -78,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             sections.append("#### The app\n\n" + results.table())
     if args.only != "app":
-        core_sizes = [s for s in sizes if s >= 10_000] or sizes
-        sections.append("#### The core\n\n" + core_bench.run(core_sizes, runs))
+        sections.append("#### The core\n\n" + core_bench.run(sizes, runs))
     mode = "full" if full else ("quick" if args.quick else "custom")
     report = "\n\n".join(sections) + (
         f"\n\n{mode.capitalize()} run, {runs} runs of each first-frame measure (median, min–max), "
