@@ -542,7 +542,7 @@ class RowIndex:
         #: Per row: a `Row`, or a store entry standing for its own (see `Item`).
         self.items: list[Item] = list(rows)
         #: The same, each as a `Row`.
-        self.rows: Sequence[Row] = Rows(self.items)
+        self.rows: Sequence[Row] = VisibleRows(self.items, range(len(self.items)))
         #: The rows are in the default order already (as `row_items` returns them).
         self.ordered = ordered
         self.keys: list[str] = list(map(attrgetter("key"), self.items))
@@ -961,34 +961,11 @@ class RowView:
             return None
 
 
-class Rows(Sequence[Row]):
-    """A `RowIndex`'s items read as rows: a bare entry becomes a `Row` when read."""
-
-    __slots__ = ("_items",)
-
-    def __init__(self, items: list[Item]) -> None:
-        self._items = items
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[Row]:
-        return map(as_row, self._items)
-
-    @overload
-    def __getitem__(self, item: int) -> Row: ...
-
-    @overload
-    def __getitem__(self, item: slice) -> list[Row]: ...
-
-    def __getitem__(self, item: int | slice) -> Row | list[Row]:
-        if isinstance(item, slice):
-            return list(map(as_row, self._items[item]))
-        return as_row(self._items[item])
-
-
 class VisibleRows(Sequence[Row]):
-    """A read-only sequence of the visible rows that does not copy them."""
+    """The items at `indexes`, read as rows (a bare entry becomes a `Row` when read).
+
+    A view: nothing is copied, so it serves for a million rows as for a screenful.
+    """
 
     __slots__ = ("_indexes", "_items")
 
