@@ -93,6 +93,37 @@ def never_shrank(counts: list[int]) -> bool:
     return all(b >= a for a, b in itertools.pairwise(counts)) and min(counts) > 0
 
 
+async def test_the_watch_starts_after_the_first_rows_and_misses_nothing_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing competes with the first frame; a write landing before the watch is caught up on.
+
+    The periodic re-check is pushed far out, so only the catch-up can show the write.
+    """
+    base = seed(tmp_path)
+    monkeypatch.setattr(ScopesApp, "RECONCILE_S", 3600.0)
+    start_watching = ScopesApp._start_watching
+    rows_when_started: list[int] = []
+
+    def write_then_start(app: ScopesApp) -> None:
+        if app._watcher is None:
+            rows_when_started.append(app.table.row_count)
+            other = ScopedSessionManager(base)
+            other.persist("global", "g.00", "written before the watch", "other")
+            other.flush("global")
+        start_watching(app)
+
+    monkeypatch.setattr(ScopesApp, "_start_watching", write_then_start)
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app._watcher is None  # Mounted, nothing read yet: not watching yet.
+        assert await until(pilot, lambda: app._watcher is not None)
+        assert rows_when_started == [20]
+        assert await until(
+            pilot, lambda: any(r.value == "written before the watch" for r in app.table.rows)
+        )
+
+
 async def test_atomic_flushes_from_another_process(tmp_path: Path) -> None:
     base = seed(tmp_path)
     app = open_app(base, watch=True)

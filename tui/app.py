@@ -102,6 +102,8 @@ class ScopesApp(App[None]):
 
     #: Seconds between stat-based checks that catch anything the watcher missed.
     RECONCILE_S = 2.0
+    #: The watcher starts once the first rows are on screen, or after this long at most.
+    WATCH_AFTER_S = 3.0
     #: At most one "changed on disk" notice this often; changes in between are summed.
     NOTICE_S = 2.0
 
@@ -132,6 +134,8 @@ class ScopesApp(App[None]):
         #: Counts scope loads; only the latest one's rows are shown.
         self._load_seq = 0
         self._infos: dict[ScopeRef, ScopeInfo] = {}
+        #: The catalog has been read once (its files' signatures are known).
+        self._scanned = False
         self._errors: dict[ScopeRef, str] = {}
         self.live = LiveReader(catalog)
         self.paused = False
@@ -182,20 +186,30 @@ class ScopesApp(App[None]):
         self.table.cursor_signal.subscribe(self, lambda _row: self._update_detail(), immediate=True)
         self.scan_catalog()
         if self.watch_enabled:
-            self.start_watching()
+            header.watching = True
+            self.set_timer(self.WATCH_AFTER_S, self._start_watching)
 
     # ── live reload ────────────────────────────────────────────────────────
 
-    def start_watching(self) -> None:
-        """Watch the store directory and reconcile now and then."""
+    def _start_watching(self) -> None:
+        """Watch the store directory and reconcile now and then, once the first rows are up.
+
+        Started with the app, the watcher's import and its polling thread would
+        compete with the first frame for the GIL (some 60 ms at 100k entries).
+        What changes in between is caught up with by one re-check, as soon as the
+        catalog has been read (a re-check before that would read it all again).
+        """
+        if self._watcher is not None or not self.watch_enabled or not self._ui_alive():
+            return
         self._watcher = StoreWatcher(
             self.catalog.directory,
             lambda paths: self.post_message(StoreFilesChanged(set(paths))),
             base_names=self.catalog.base_names,
         )
         self._watcher.start()
-        self.query_one(StoreHeader).watching = True
         self.set_interval(self.RECONCILE_S, self._reconcile)
+        if self._scanned:
+            self._reconcile()
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
@@ -464,6 +478,7 @@ class ScopesApp(App[None]):
         if not self._ui_alive():
             return
         self._infos = {info.ref: info for info in message.infos}
+        self._scanned = True
         self.tree.show(message.infos, message.base_labels)
         header = self.query_one(StoreHeader)
         header.reading = False
@@ -478,6 +493,8 @@ class ScopesApp(App[None]):
             first = self._default_ref(message.infos)
             if first is not None:
                 self.select_scope(first)
+        if self.current is None:  # No rows to wait for.
+            self._start_watching()
 
     def _default_ref(self, infos: Iterable[ScopeInfo]) -> ScopeRef | None:
         refs = [i.ref for i in infos]
@@ -530,6 +547,7 @@ class ScopesApp(App[None]):
 
     def _show_rows(self, message: ScopeRowsLoaded) -> None:
         self.call_after_refresh(self._mount_footer)
+        self.call_after_refresh(self._start_watching)
         switched = message.ref != self._shown_ref
         self._shown_ref = message.ref
         flash = message.external and not switched
