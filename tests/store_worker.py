@@ -10,18 +10,27 @@ exists; print `reads bad` (bad = reads that were not a whole, valid store file).
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
 
-from core import ScopedSessionManager
+from core import FlushError, ScopedSessionManager
 
 
 def write(base: str, prefix: str, count: int) -> None:
+    """A flush that times out on the lock keeps its changes: a writer retries, as a server would."""
     mgr = ScopedSessionManager(base)
     for i in range(count):
         mgr.persist("flow:shared", f"{prefix}.{i:04d}", f"value {prefix} {i}", prefix)
-        mgr.flush("flow:shared")
+        while True:
+            try:
+                mgr.flush("flow:shared")
+                break
+            except FlushError as exc:
+                if exc.errno != errno.ETIMEDOUT:
+                    raise
+                print(f"{prefix}: {exc}", file=sys.stderr, flush=True)
 
 
 def read(path: Path, stop: Path) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from core import ScopedSessionManager
+from core import FlushError, ScopedSessionManager
+from core.naming import lock_path_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,8 +34,10 @@ def run_writers(tmp_path: Path, writers: int, keys: int) -> None:
     stop = tmp_path / "stop"
     reader = worker("read", str(path), str(stop))
     procs = [worker("write", base, f"w{n:02d}", str(keys)) for n in range(writers)]
+    # Flushes take the lock one at a time: allow for a slow disk's fsyncs, ten per second.
+    deadline = time.monotonic() + 60 + writers * keys / 10
     for proc in procs:
-        assert proc.wait(timeout=300) == 0
+        assert proc.wait(timeout=max(1.0, deadline - time.monotonic())) == 0
     stop.touch()
     out, _ = reader.communicate(timeout=30)
     reads, bad = map(int, out.split())
@@ -56,6 +59,45 @@ def test_eight_processes_lose_no_update_and_readers_never_see_a_torn_file(
 @pytest.mark.stress
 def test_fifty_processes(tmp_path: Path) -> None:
     run_writers(tmp_path, writers=50, keys=200)
+
+
+#: Holds a store's lock (as another flushing process would) until its stdin closes.
+HOLD_LOCK = """
+import sys, filelock
+with filelock.FileLock(sys.argv[1]):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_flush_that_cannot_take_the_lock_writes_nothing_and_keeps_the_changes(
+    tmp_path: Path,
+) -> None:
+    base = tmp_path / "axon-server"
+    path = tmp_path / ".axon-server__global.session.json"
+    mgr = ScopedSessionManager(base, lock_timeout=0.2)
+    mgr.persist("global", "k", "before", "s")
+    mgr.flush("global")
+    on_disk = path.read_bytes()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(lock_path_for(path))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdin is not None and holder.stdout is not None
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        mgr.persist("global", "k", "after", "s")
+        with pytest.raises(FlushError, match=r"lock within 0\.2 s.*nothing was written"):
+            mgr.flush("global")
+        assert path.read_bytes() == on_disk
+    finally:
+        holder.stdin.close()
+        assert holder.wait(timeout=30) == 0
+    assert mgr.flush("global")  # The change waited, and goes out now.
+    entry = ScopedSessionManager(base).retrieve("global", "k")
+    assert entry is not None and entry.value == "after"
 
 
 def test_two_managers_merge_per_key_and_purges_stick(tmp_path: Path) -> None:
