@@ -80,25 +80,20 @@ def read_entries_file(
             raise StoreUnreadableError(path, "it is a directory, not a file") from None
         except OSError as exc:
             raise StoreUnreadableError(path, exc.strerror or str(exc)) from None
-        remaining = deadline - time.monotonic()
-        if remaining > 0 and cut_short(data):
-            # Caught mid-write: decoding would only find that out at the cut, at
-            # the cost of decoding everything before it. The last try decodes
-            # anyway, so a file that stays this way gets the decoder's reason.
-            time.sleep(min(delay, remaining))
-            delay *= 2
-            continue
-        try:
-            entries = decode_entries(data)
-        except DecodeFailure as exc:
-            remaining = deadline - time.monotonic()
-            if not exc.torn or remaining <= 0:
-                raise StoreUnreadableError(path, exc.reason) from None
-            time.sleep(min(delay, remaining))
-            delay *= 2
-            continue
-        sig = signature(st) if st.st_size == len(data) else None
-        return entries, sig
+        # A file caught mid-write is known from its ends: decoding it would only
+        # find the cut after decoding everything before it. The last try decodes
+        # anyway, so a file that stays this way gets the decoder's reason.
+        if deadline <= time.monotonic() or not cut_short(data):
+            try:
+                entries = decode_entries(data)
+            except DecodeFailure as exc:
+                if not exc.torn or deadline <= time.monotonic():
+                    raise StoreUnreadableError(path, exc.reason) from None
+            else:
+                sig = signature(st) if st.st_size == len(data) else None
+                return entries, sig
+        time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
+        delay *= 2
 
 
 @dataclass(frozen=True, slots=True)
