@@ -15,7 +15,7 @@ from .entry import MemoryEntry, ScopedEntry, ScopeSummary
 from .errors import ScopeCollisionError, ScopeError, StoreUnreadableError
 from .naming import (
     DEFAULT_SCOPE,
-    scope_from_file_name,
+    parse_scope_file,
     source_file_for,
     store_path_for,
     validate_scope_name,
@@ -36,8 +36,9 @@ class ScopedSessionManager:
     """Scopes `global`, `flow:<name>`, `daemon:<name>` or any custom name over one base path.
 
     Files are Axon's (`<dir>/.<base>__<scope>.session.json`). Unlike Axon's
-    manager, scope files that other processes wrote are discovered, and names
-    that could escape the directory are refused. Thread-safe.
+    manager, scope files that other processes wrote are discovered (only names
+    Axon's rule can produce), and names that could escape the directory are
+    refused. Thread-safe.
     """
 
     def __init__(
@@ -102,9 +103,10 @@ class ScopedSessionManager:
         found: list[str] = []
         with self._mutex:
             for file_name in names:
-                scope = scope_from_file_name(self._base_name, file_name)
-                if scope is None or scope in self._paths:
+                parsed = parse_scope_file(file_name, self._base_name)
+                if parsed is None or parsed.memory or parsed.scope in self._paths:
                     continue
+                scope = parsed.scope
                 path = self._directory / file_name
                 if path in self._owners:
                     continue

@@ -1,0 +1,169 @@
+"""Hostile files at scope paths, and only the file names Axon itself writes.
+
+Anything that could block or exhaust memory runs in a subprocess with a timeout and an
+address-space limit, so a regression fails the test instead of hanging the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import resource
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core import InvalidScopeNameError, ScopedSessionManager, StoreUnreadableError
+from core.atomic import TEMP_SUFFIX, temp_prefix
+from core.naming import MAX_FILE_NAME_BYTES
+from tui.catalog import Catalog, base_names_in
+from tui.watcher import is_store_file
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = b'[{"key": "k", "value": "v", "timestamp": 1, "source_step": "s"}]'
+
+#: Opens a store in a fresh interpreter and reports what every scope looks like.
+PROBE = """
+import json, sys
+from core import ScopedSessionManager
+options = json.loads(sys.argv[2])
+mgr = ScopedSessionManager(sys.argv[1], **options)
+summary = [[s.scope, s.memory_count, s.store_count] for s in mgr.summary()]
+errors = {}
+memory = {}
+for scope in mgr.list_scopes():
+    error = mgr.scope_error(scope)
+    errors[scope] = None if error is None else error.reason
+    try:
+        mgr.published_memory(scope)
+        memory[scope] = None
+    except Exception as exc:
+        memory[scope] = type(exc).__name__ + ": " + getattr(exc, "reason", str(exc))
+print(json.dumps({"summary": summary, "errors": errors, "memory": memory}))
+"""
+
+
+def _limit_memory() -> None:
+    """1 GiB of address space: reading /dev/zero must fail fast, not eat the machine."""
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def probe(base: Path, timeout: float = 20.0, **options: Any) -> dict[str, Any]:
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", PROBE, str(base), json.dumps(options)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=_limit_memory,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"opening {base} did not finish within {timeout:g} s")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+# ── 7: only names Axon produces are scopes ─────────────────────────────────
+
+
+def test_a_colon_in_a_file_name_does_not_take_over_a_scope(tmp_path: Path) -> None:
+    planted = tmp_path / ".axon-server__flow:a.session.json"
+    planted_bytes = GOOD.replace(b'"v"', b'"planted"')
+    planted.write_bytes(planted_bytes)
+    real = tmp_path / ".axon-server__flow_a.session.json"
+    real.write_bytes(GOOD.replace(b'"v"', b'"real"'))
+    mgr = ScopedSessionManager(tmp_path / "axon-server")
+    assert mgr.list_scopes() == ["flow:a", "global"]
+    assert mgr.store_path("flow:a") == real
+    entry = mgr.retrieve("flow:a", "k")
+    assert entry is not None and entry.value == "real"
+    mgr.persist("flow:a", "k2", "v2", "s")
+    mgr.flush("flow:a")
+    assert b"k2" in real.read_bytes()
+    assert planted.read_bytes() == planted_bytes
+
+
+def test_only_a_planted_name_means_no_scope_anywhere(tmp_path: Path) -> None:
+    (tmp_path / ".axon-server__flow:a.session.json").write_bytes(GOOD)
+    (tmp_path / ".axon-server__daemon:w.memory.json").write_bytes(GOOD)
+    assert base_names_in(tmp_path) == []
+    catalog = Catalog(tmp_path)
+    assert catalog.discover() == []
+    assert ScopedSessionManager(tmp_path / "axon-server").list_scopes() == ["global"]
+
+
+@pytest.mark.parametrize(
+    ("name", "bases", "shown"),
+    [
+        (".axon-server__flow_a.session.json", None, True),
+        (".axon-server__flow_a.memory.json", ["axon-server"], True),
+        (".axon-server__flow:a.session.json", None, False),
+        (".axon-server__flow:a.memory.json", ["axon-server"], False),
+        (".axon-server__flow_a.session.json.lock", None, False),
+        (".axon-server__flow_a.session.json.abcd1234.tmp", None, False),
+        (".other__flow_a.session.json", ["axon-server"], False),
+        (".axon-server__.session.json", None, False),
+        # Axon could write these (a control character or a dot in a scope): shown.
+        (".axon-server__flow_\x1b]0;x\x07.session.json", None, True),
+        (".axon-server__flow_v1.session.json", ["axon-server"], True),
+    ],
+)
+def test_the_watcher_follows_the_same_rule(name: str, bases: list[str] | None, shown: bool) -> None:
+    assert is_store_file(name, bases) is shown
+
+
+def test_a_file_name_that_is_not_utf8_is_no_scope(tmp_path: Path) -> None:
+    """Axon's names are Rust strings, always UTF-8: other bytes were not written by it."""
+    from core.naming import parse_scope_file
+
+    name = os.fsencode(tmp_path) + b"/.axon-server__flow_\xff.session.json"
+    with open(name, "wb") as handle:
+        handle.write(GOOD)
+    assert ScopedSessionManager(tmp_path / "axon-server").list_scopes() == ["global"]
+    assert parse_scope_file(os.fsdecode(name.rsplit(b"/", 1)[1])) is None
+
+
+def test_the_one_parser_reads_scope_base_and_kind() -> None:
+    from core.naming import parse_scope_file
+
+    parsed = parse_scope_file(".axon-server__daemon_worker.memory.json")
+    assert parsed is not None
+    assert (parsed.base, parsed.scope, parsed.memory) == ("axon-server", "daemon:worker", True)
+    given = parse_scope_file(".my__base__flow_x.session.json", "my__base")
+    assert given is not None and (given.base, given.scope) == ("my__base", "flow:x")
+    assert parse_scope_file(".my__base__flow_x.session.json", "other") is None
+
+
+# ── 8: every accepted name can flush ────────────────────────────────────────
+
+
+def test_the_longest_accepted_name_flushes_and_one_byte_more_is_refused(tmp_path: Path) -> None:
+    base = tmp_path / "axon-server"
+    fixed = len(".axon-server__") + len(".session.json")
+    longest = "x" * (MAX_FILE_NAME_BYTES - len(".12345678.tmp") - fixed)
+    mgr = ScopedSessionManager(base, publish_memory=True)
+    mgr.persist(longest, "k", "v", "s")
+    mgr.remember(longest, "m", "v", "s")
+    assert mgr.flush(longest) is True
+    store = mgr.store_path(longest)
+    assert len(store.name.encode()) == MAX_FILE_NAME_BYTES - len(".12345678.tmp")
+    assert store.with_name(store.name.replace(".session.", ".memory.")).exists()
+    again = ScopedSessionManager(base)
+    assert again.retrieve(longest, "k") is not None
+    published = again.published_memory(longest)
+    assert published is not None and [e.key for e in published.entries] == ["m"]
+    with pytest.raises(InvalidScopeNameError, match=r"256 bytes, over the limit of 255"):
+        mgr.persist(longest + "x", "k", "v", "s")
+    # Multi-byte characters count in bytes.
+    with pytest.raises(InvalidScopeNameError, match="temp file"):
+        mgr.persist(longest[:-1] + "é", "k", "v", "s")
