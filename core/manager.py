@@ -22,6 +22,7 @@ from .naming import (
 )
 from .store import (
     DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_MAX_FILE_BYTES,
     DEFAULT_MAX_VALUE_BYTES,
     DEFAULT_RETRY_BUDGET,
     Clock,
@@ -37,8 +38,8 @@ class ScopedSessionManager:
 
     Files are Axon's (`<dir>/.<base>__<scope>.session.json`). Unlike Axon's
     manager, scope files that other processes wrote are discovered (only names
-    Axon's rule can produce), and names that could escape the directory are
-    refused. Thread-safe.
+    Axon's rule can produce), names that could escape the directory are refused,
+    and only regular files of at most `max_file_bytes` are read. Thread-safe.
     """
 
     def __init__(
@@ -50,8 +51,11 @@ class ScopedSessionManager:
         publish_memory: bool = False,
         retry_budget: float = DEFAULT_RETRY_BUDGET,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         discover: bool = True,
     ) -> None:
+        if max_file_bytes < 1:
+            raise ValueError(f"max_file_bytes must be at least 1, not {max_file_bytes}")
         self._base_path = os.fspath(base_path)
         self._directory = Path(os.path.dirname(self._base_path) or ".")
         self._base_name = os.path.basename(self._base_path)
@@ -61,6 +65,7 @@ class ScopedSessionManager:
             "publish_memory": publish_memory,
             "retry_budget": retry_budget,
             "lock_timeout": lock_timeout,
+            "max_file_bytes": max_file_bytes,
         }
         self._mutex = threading.RLock()
         self._scopes: dict[str, SessionStore] = {}

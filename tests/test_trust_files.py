@@ -73,6 +73,128 @@ def probe(base: Path, timeout: float = 20.0, **options: Any) -> dict[str, Any]:
     return json.loads(done.stdout)
 
 
+# ── 6: only regular files are read, up to a size ceiling ─────────────────
+
+
+def test_a_fifo_at_a_scope_path_is_unreadable_and_nothing_blocks(tmp_path: Path) -> None:
+    (tmp_path / ".axon-server__global.session.json").write_bytes(GOOD)
+    os.mkfifo(tmp_path / ".axon-server__flow_pipe.session.json")
+    os.mkfifo(tmp_path / ".axon-server__global.memory.json")
+    report = probe(tmp_path / "axon-server")
+    assert report["summary"] == [["flow:pipe", 0, 0], ["global", 0, 1]]
+    assert report["errors"]["flow:pipe"] == "a FIFO, not a regular file"
+    assert report["errors"]["global"] is None
+    assert report["memory"]["global"] == "StoreUnreadableError: a FIFO, not a regular file"
+
+
+def test_a_symlink_to_dev_zero_is_unreadable_and_reads_nothing(tmp_path: Path) -> None:
+    os.symlink("/dev/zero", tmp_path / ".axon-server__flow_zero.session.json")
+    os.symlink("/dev/zero", tmp_path / ".axon-server__flow_zero.memory.json")
+    report = probe(tmp_path / "axon-server")
+    assert report["summary"] == [["flow:zero", 0, 0], ["global", 0, 0]]
+    assert report["errors"]["flow:zero"] == "a character device, not a regular file"
+    assert report["memory"]["flow:zero"] == (
+        "StoreUnreadableError: a character device, not a regular file"
+    )
+
+
+def test_a_huge_sparse_file_is_refused_by_its_size(tmp_path: Path) -> None:
+    path = tmp_path / ".axon-server__flow_huge.session.json"
+    with open(path, "wb") as handle:
+        handle.write(b"[")
+    try:
+        os.truncate(path, 3 * 2**39)  # 1.5 TiB, almost all of it a hole
+    except OSError as exc:
+        pytest.skip(f"this filesystem cannot hold a 1.5 TiB sparse file: {exc}")
+    report = probe(tmp_path / "axon-server")
+    assert report["summary"] == [["flow:huge", 0, 0], ["global", 0, 0]]
+    assert report["errors"]["flow:huge"] == "1.5 TiB, over the 1 GiB limit"
+
+
+def test_the_size_ceiling_is_an_option_of_the_manager(tmp_path: Path) -> None:
+    (tmp_path / ".axon-server__global.session.json").write_bytes(GOOD)
+    (tmp_path / ".axon-server__global.memory.json").write_bytes(GOOD)
+    big = b"[" + b", ".join([GOOD[1:-1]] * 3) + b"]"
+    (tmp_path / ".axon-server__flow_big.session.json").write_bytes(big)
+    mgr = ScopedSessionManager(tmp_path / "axon-server", max_file_bytes=len(GOOD))
+    assert mgr.scope_error("global") is None
+    published = mgr.published_memory("global")
+    assert published is not None and [e.key for e in published.entries] == ["k"]
+    error = mgr.scope_error("flow:big")
+    assert isinstance(error, StoreUnreadableError)
+    assert error.reason == f"{len(big)} bytes, over the {len(GOOD)} bytes limit"
+    assert (tmp_path / ".axon-server__flow_big.session.json").read_bytes() == big
+    with pytest.raises(ValueError, match="max_file_bytes"):
+        ScopedSessionManager(tmp_path / "axon-server", max_file_bytes=0)
+
+
+def test_the_command_line_takes_a_size_ceiling() -> None:
+    from tui.cli import build_parser, parse_size
+
+    assert build_parser().parse_args(["--max-file-size", "2GiB"]).max_file_size == 2 << 30
+    assert parse_size("1500") == 1500
+    assert parse_size("64 MiB") == 64 << 20
+    assert parse_size("1.5k") == 1536
+    for bad in ("", "-3", "0", "lots", "5 parsecs"):
+        with pytest.raises(ValueError):
+            parse_size(bad)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "--max-file-size", "lots"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "--max-file-size" in done.stderr
+
+
+def test_the_real_app_with_a_fifo_at_a_scope_path_still_quits(tmp_path: Path) -> None:
+    (tmp_path / ".axon-server__global.session.json").write_bytes(GOOD)
+    os.mkfifo(tmp_path / ".axon-server__flow_pipe.session.json")
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "36"}
+    env.pop("TEXTUAL", None)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become the app
+        os.chdir(ROOT)
+        args = [sys.executable, "-m", "tui.cli", str(tmp_path / "axon-server")]
+        os.execve(sys.executable, args, env)
+    output = bytearray()
+    status = None
+    try:
+        _read(fd, output, 4.0)  # the scan counts every scope's entries: it opens the FIFO
+        os.write(fd, b"q")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and status is None:
+            _read(fd, output, 0.2)
+            done, raw = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = raw
+    finally:
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    text = output.decode("utf-8", errors="replace")
+    assert status is not None, "the app did not quit on q: " + text[-1500:]
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text[-2000:]
+    assert "Traceback" not in text
+    assert "pipe" in text and "unreadable" in text
+
+
+def _read(fd: int, sink: bytearray, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            sink.extend(chunk)
+
+
 # ── 7: only names Axon produces are scopes ─────────────────────────────────
 
 
