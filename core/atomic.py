@@ -79,7 +79,11 @@ def temp_name_bytes(path: Path) -> int:
 
 
 def sweep_stale_temps(path: Path) -> int:
-    """Remove temp files a killed writer left behind; call only while holding the lock."""
+    """Remove temp files a killed writer left behind; call only while holding the lock.
+
+    Used for the store file and for its published-memory sidecar alike: both are
+    written under the store's lock, so no live writer can be filling a temp swept here.
+    """
     removed = 0
     pattern = re.compile(
         re.escape(temp_prefix(path)) + f"[a-z0-9_]{{{TEMP_RANDOM_CHARS}}}" + re.escape(TEMP_SUFFIX)

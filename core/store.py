@@ -518,10 +518,22 @@ class SessionStore:
         self._disk_sig = sig
 
     def _flush_memory(self) -> None:
+        """Publish the memory layer, under the store's lock so that its sweep is safe."""
+        import filelock
+
         path = self.memory_path()
         entries = sorted(self._memory.values(), key=lambda e: e.key)
         try:
-            atomic_write(path, encode_entries(entries))
+            with self._locked():
+                sweep_stale_temps(path)
+                atomic_write(path, encode_entries(entries))
+        except filelock.Timeout:
+            raise FlushError(
+                path,
+                f"could not take the lock within {self._lock_timeout:g} s (other processes"
+                " kept it); the memory layer was not published",
+                errno.ETIMEDOUT,
+            ) from None
         except OSError as exc:
             raise FlushError(path, exc.strerror or str(exc), exc.errno) from None
         self._memory_dirty = False

@@ -289,3 +289,97 @@ def test_the_longest_accepted_name_flushes_and_one_byte_more_is_refused(tmp_path
     # Multi-byte characters count in bytes.
     with pytest.raises(InvalidScopeNameError, match="temp file"):
         mgr.persist(longest[:-1] + "é", "k", "v", "s")
+
+
+# ── 9: temp files of the published memory are cleaned up ───────────────────
+
+PUBLISHER = """
+import sys
+from core import ScopedSessionManager
+mgr = ScopedSessionManager(sys.argv[1], publish_memory=True)
+print("ready", flush=True)
+i = 0
+while True:
+    i += 1
+    for n in range(8):
+        mgr.remember("global", f"k{n}", f"{i} " + "x" * 500_000, "s")
+    mgr.flush("global")
+"""
+
+
+def _memory_temps(tmp_path: Path) -> list[str]:
+    prefix = temp_prefix(tmp_path / ".axon-server__global.memory.json")
+    return sorted(n for n in os.listdir(tmp_path) if n.startswith(prefix))
+
+
+def test_a_leftover_memory_temp_is_removed_by_the_next_publish(tmp_path: Path) -> None:
+    memory = tmp_path / ".axon-server__global.memory.json"
+    fd, _ = tempfile.mkstemp(prefix=temp_prefix(memory), suffix=TEMP_SUFFIX, dir=tmp_path)
+    os.write(fd, b'[{"key": "half')
+    os.close(fd)
+    assert len(_memory_temps(tmp_path)) == 1
+    mgr = ScopedSessionManager(tmp_path / "axon-server", publish_memory=True)
+    mgr.remember("global", "k", "v", "s")
+    mgr.flush("global")
+    assert _memory_temps(tmp_path) == []
+    assert memory.exists()
+
+
+def test_publishers_killed_mid_write_leave_nothing_behind(tmp_path: Path) -> None:
+    """Kill publishers until one dies inside a write (each publish sweeps what came before)."""
+    base = tmp_path / "axon-server"
+    left: list[str] = []
+    for attempt in range(40):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", PUBLISHER, str(base)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
+        time.sleep(0.1 + 0.013 * (attempt % 7))
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        writer.stdout.close()
+        left = _memory_temps(tmp_path)
+        if left:
+            break
+    if not left:
+        pytest.skip("no publisher was killed inside a write in 40 tries; nothing to clean")
+    mgr = ScopedSessionManager(base, publish_memory=True)
+    mgr.remember("global", "k", "v", "s")
+    mgr.flush("global")
+    assert _memory_temps(tmp_path) == []
+
+
+HOLD_LOCK = """
+import sys, time, filelock
+lock = filelock.FileLock(sys.argv[1])
+lock.acquire()
+print("locked", flush=True)
+time.sleep(30)
+"""
+
+
+def test_a_temp_is_never_swept_while_another_process_holds_the_lock(tmp_path: Path) -> None:
+    memory = tmp_path / ".axon-server__global.memory.json"
+    fd, temp = tempfile.mkstemp(prefix=temp_prefix(memory), suffix=TEMP_SUFFIX, dir=tmp_path)
+    os.close(fd)
+    lock = tmp_path / ".axon-server__global.session.json.lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(lock)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        mgr = ScopedSessionManager(tmp_path / "axon-server", publish_memory=True, lock_timeout=0.2)
+        mgr.remember("global", "k", "v", "s")
+        with pytest.raises(OSError, match="lock"):
+            mgr.flush("global")
+        assert Path(temp).exists()
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    mgr.flush("global")
+    assert not Path(temp).exists() and memory.exists()
