@@ -383,3 +383,51 @@ def test_a_temp_is_never_swept_while_another_process_holds_the_lock(tmp_path: Pa
             holder.stdout.close()
     mgr.flush("global")
     assert not Path(temp).exists() and memory.exists()
+
+
+# ── 10d: a complete but invalid file fails at once ─────────────────────────
+
+BROKEN = {
+    "trailing": GOOD + b" ]",
+    "nul": b"\x00" * 64,
+    "utf8": GOOD.replace(b'"v"', b'"\xff\xfe"'),
+    "nan": GOOD.replace(b"1,", b"NaN,"),
+    "shape": GOOD.replace(b'"v"', b"1"),
+}
+
+
+def test_broken_files_fail_at_once_instead_of_waiting_the_retry_budget(tmp_path: Path) -> None:
+    for name, raw in BROKEN.items():
+        (tmp_path / f".axon-server__flow_{name}.session.json").write_bytes(raw)
+        (tmp_path / f".axon-server__flow_{name}.memory.json").write_bytes(raw)
+    # Waiting the budget once would take a minute: the timeout fails the test long before.
+    report = probe(tmp_path / "axon-server", timeout=20, retry_budget=60)
+    for name in BROKEN:
+        assert report["errors"][f"flow:{name}"], name
+        assert report["memory"][f"flow:{name}"].startswith("StoreUnreadableError"), name
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"",  # emptied, not yet written
+        GOOD[:30],  # cut short: opens an array and does not close it
+        b'[{"key": "k", "value": "a]',  # cut inside a string that holds a ']'
+    ],
+)
+def test_a_file_caught_mid_write_is_still_retried(tmp_path: Path, head: bytes) -> None:
+    path = tmp_path / ".axon-server__global.session.json"
+    path.write_bytes(head)
+    whole = GOOD.replace(b'"v"', b'"a]"') if head.endswith(b"a]") else GOOD
+
+    def finish_writing() -> None:
+        time.sleep(0.3)
+        path.write_bytes(whole)
+
+    writer = threading.Thread(target=finish_writing)
+    writer.start()
+    mgr = ScopedSessionManager(tmp_path / "axon-server", retry_budget=10)
+    writer.join()
+    assert mgr.scope_error("global") is None
+    entry = mgr.retrieve("global", "k")
+    assert entry is not None
