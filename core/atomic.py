@@ -69,10 +69,25 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+#: Random characters `tempfile.mkstemp` puts between the prefix and the suffix.
+TEMP_RANDOM_CHARS = 8
+
+
+def temp_name_bytes(path: Path) -> int:
+    """Length in bytes of the temp file names `atomic_write(path, ...)` creates."""
+    return len(temp_prefix(path).encode("utf-8")) + TEMP_RANDOM_CHARS + len(TEMP_SUFFIX)
+
+
 def sweep_stale_temps(path: Path) -> int:
-    """Remove temp files a killed writer left behind; call only while holding the lock."""
+    """Remove temp files a killed writer left behind; call only while holding the lock.
+
+    Used for the store file and for its published-memory sidecar alike: both are
+    written under the store's lock, so no live writer can be filling a temp swept here.
+    """
     removed = 0
-    pattern = re.compile(re.escape(temp_prefix(path)) + r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
+    pattern = re.compile(
+        re.escape(temp_prefix(path)) + f"[a-z0-9_]{{{TEMP_RANDOM_CHARS}}}" + re.escape(TEMP_SUFFIX)
+    )
     try:
         names = os.listdir(path.parent)
     except OSError:

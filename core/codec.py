@@ -18,7 +18,7 @@ _encoder = msgspec.json.Encoder()
 
 
 class DecodeFailure(Exception):
-    """Internal: `torn` tells a truncated/garbled file (worth a retry) from a wrong shape."""
+    """Internal: `torn` tells a file caught mid-write (worth a retry) from a broken one."""
 
     def __init__(self, reason: str, *, torn: bool) -> None:
         self.reason = reason
@@ -27,7 +27,11 @@ class DecodeFailure(Exception):
 
 
 def decode_entries(data: bytes) -> list[MemoryEntry]:
-    """Decode strictly as Axon's loader does; every failure becomes a `DecodeFailure`."""
+    """Decode strictly as Axon's loader does; every failure becomes a `DecodeFailure`.
+
+    Only an empty file or one that ends too soon is `torn`: a writer may still be
+    filling it. A whole file that is malformed stays so, and re-reading it only waits.
+    """
     if not data.strip():
         raise DecodeFailure("the file is empty", torn=True)
     try:
@@ -35,10 +39,10 @@ def decode_entries(data: bytes) -> list[MemoryEntry]:
     except msgspec.ValidationError as exc:
         raise DecodeFailure(f"wrong shape: {exc}", torn=False) from None
     except msgspec.DecodeError as exc:
-        raise DecodeFailure(f"not valid JSON: {exc}", torn=True) from None
+        raise DecodeFailure(f"not valid JSON: {exc}", torn="truncated" in str(exc)) from None
     except UnicodeDecodeError as exc:
         raise DecodeFailure(
-            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}", torn=True
+            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}", torn=False
         ) from None
     except RecursionError:
         raise DecodeFailure("nesting too deep to decode", torn=False) from None

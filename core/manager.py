@@ -15,13 +15,14 @@ from .entry import MemoryEntry, ScopedEntry, ScopeSummary
 from .errors import ScopeCollisionError, ScopeError, StoreUnreadableError
 from .naming import (
     DEFAULT_SCOPE,
-    scope_from_file_name,
+    parse_scope_file,
     source_file_for,
     store_path_for,
     validate_scope_name,
 )
 from .store import (
     DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_MAX_FILE_BYTES,
     DEFAULT_MAX_VALUE_BYTES,
     DEFAULT_RETRY_BUDGET,
     Clock,
@@ -36,8 +37,9 @@ class ScopedSessionManager:
     """Scopes `global`, `flow:<name>`, `daemon:<name>` or any custom name over one base path.
 
     Files are Axon's (`<dir>/.<base>__<scope>.session.json`). Unlike Axon's
-    manager, scope files that other processes wrote are discovered, and names
-    that could escape the directory are refused. Thread-safe.
+    manager, scope files that other processes wrote are discovered (only names
+    Axon's rule can produce), names that could escape the directory are refused,
+    and only regular files of at most `max_file_bytes` are read. Thread-safe.
     """
 
     def __init__(
@@ -49,8 +51,11 @@ class ScopedSessionManager:
         publish_memory: bool = False,
         retry_budget: float = DEFAULT_RETRY_BUDGET,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         discover: bool = True,
     ) -> None:
+        if max_file_bytes < 1:
+            raise ValueError(f"max_file_bytes must be at least 1, not {max_file_bytes}")
         self._base_path = os.fspath(base_path)
         self._directory = Path(os.path.dirname(self._base_path) or ".")
         self._base_name = os.path.basename(self._base_path)
@@ -60,6 +65,7 @@ class ScopedSessionManager:
             "publish_memory": publish_memory,
             "retry_budget": retry_budget,
             "lock_timeout": lock_timeout,
+            "max_file_bytes": max_file_bytes,
         }
         self._mutex = threading.RLock()
         self._scopes: dict[str, SessionStore] = {}
@@ -102,9 +108,10 @@ class ScopedSessionManager:
         found: list[str] = []
         with self._mutex:
             for file_name in names:
-                scope = scope_from_file_name(self._base_name, file_name)
-                if scope is None or scope in self._paths:
+                parsed = parse_scope_file(file_name, self._base_name)
+                if parsed is None or parsed.memory or parsed.scope in self._paths:
                     continue
+                scope = parsed.scope
                 path = self._directory / file_name
                 if path in self._owners:
                     continue

@@ -8,6 +8,9 @@ lossy in two ways that we keep (files must stay Axon's) and document:
   as `flow:a`.
 * the stem rule cuts at the last dot: `flow:v1.2` is stored in
   `.<base>__flow_v1.session.json` and is discovered as `flow:v1`.
+
+`parse_scope_file` is the one place that reads the rule back from a file name;
+discovery, the catalog and the watcher all go through it.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import temp_name_bytes
 from .errors import InvalidScopeNameError
 
 DEFAULT_SCOPE = "global"
@@ -99,24 +104,82 @@ def validate_scope_name(scope: str, base_path: str | os.PathLike[str] = "axon-se
             )
     if any(part in {".", ".."} for part in scope.split(":")):
         raise InvalidScopeNameError(scope, "'.' and '..' segments are not allowed")
-    file_name = store_path_for(source_file_for(base_path, scope)).name
-    size = len(file_name.encode("utf-8"))
-    if size > MAX_FILE_NAME_BYTES:
-        raise InvalidScopeNameError(
-            scope, f"its file name would be {size} bytes, over the limit of {MAX_FILE_NAME_BYTES}"
-        )
+    _check_name_lengths(scope, store_path_for(source_file_for(base_path, scope)))
     return scope
 
 
-def scope_from_file_name(base_name: str, file_name: str) -> str | None:
-    """Discovery: `.<base>__flow_x.session.json` → `flow:x`; None if not one of ours."""
-    prefix = f".{base_name}__"
-    if not (file_name.startswith(prefix) and file_name.endswith(SESSION_SUFFIX)):
+def _check_name_lengths(scope: str, store: Path) -> None:
+    """Every name the store creates must fit, or the scope could never be flushed."""
+    memory = memory_path_for(store)
+    created = [
+        ("file name", len(store.name.encode("utf-8"))),
+        ("lock file name", len(lock_path_for(store).name.encode("utf-8"))),
+        ("published-memory file name", len(memory.name.encode("utf-8"))),
+        ("temp file name", temp_name_bytes(store)),
+        ("published-memory temp file name", temp_name_bytes(memory)),
+    ]
+    what, size = max(created, key=lambda item: item[1])
+    if size > MAX_FILE_NAME_BYTES:
+        raise InvalidScopeNameError(
+            scope, f"its {what} would be {size} bytes, over the limit of {MAX_FILE_NAME_BYTES}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeFile:
+    """A file name that Axon's naming rule produces, read back."""
+
+    base: str
+    scope: str
+    #: The published-memory sidecar rather than the store file itself.
+    memory: bool
+    #: The scope's store file name (the file itself, or the one the sidecar belongs to).
+    store_name: str
+
+
+def parse_scope_file(file_name: str, base_name: str | None = None) -> ScopeFile | None:
+    """Read `.<base>__<scope>.session.json` (or its `.memory.json` sidecar); None if not one.
+
+    Only names Axon itself can write are scopes. It replaces every ':' of a scope with
+    '_', so a ':' in the scope part means someone else planted the file (it would
+    otherwise pass for the scope Axon really stores elsewhere); and its names are Rust
+    strings, so a name that is not UTF-8 is not its either. Nothing stricter: a name
+    Axon could have written is shown, whatever characters it holds. Without
+    `base_name`, the base is read up to the first `__`.
+    """
+    if file_name.endswith(SESSION_SUFFIX):
+        memory, suffix = False, SESSION_SUFFIX
+    elif file_name.endswith(MEMORY_SUFFIX):
+        memory, suffix = True, MEMORY_SUFFIX
+    else:
         return None
-    raw = file_name[len(prefix) : -len(SESSION_SUFFIX)]
-    if raw == "":
+    if not file_name.startswith("."):
         return None
+    stem = file_name[1 : -len(suffix)]
+    if base_name is None:
+        base, separator, raw = stem.partition("__")
+        if not separator or not base:
+            return None
+    else:
+        base = base_name
+        if not stem.startswith(f"{base}__"):
+            return None
+        raw = stem[len(base) + 2 :]
+    if raw == "" or ":" in raw:
+        return None
+    try:
+        file_name.encode("utf-8")
+    except UnicodeEncodeError:  # os.listdir's stand-ins for bytes that are not UTF-8
+        return None
+    scope = raw
     for tag in ("flow", "daemon"):
         if raw.startswith(f"{tag}_") and len(raw) > len(tag) + 1:
-            return f"{tag}:{raw[len(tag) + 1 :]}"
-    return raw
+            scope = f"{tag}:{raw[len(tag) + 1 :]}"
+            break
+    return ScopeFile(base, scope, memory, f".{stem}{SESSION_SUFFIX}")
+
+
+def scope_from_file_name(base_name: str, file_name: str) -> str | None:
+    """Discovery: `.<base>__flow_x.session.json` → `flow:x`; None if not a store file of Axon's."""
+    parsed = parse_scope_file(file_name, base_name)
+    return None if parsed is None or parsed.memory else parsed.scope

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import random
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -45,6 +46,18 @@ DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024
 DEFAULT_RETRY_BUDGET = 1.0
 #: How long a flush waits for another process's flush of the same scope.
 DEFAULT_LOCK_TIMEOUT = 30.0
+#: Files bigger than this are refused unread: far above any real scope (a million
+#: entries take about 190 MB), far below what would exhaust memory.
+DEFAULT_MAX_FILE_BYTES = 1 << 30
+
+_SIZE_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def _check_text(field: str, text: object) -> bytes:
@@ -59,27 +72,81 @@ def _check_text(field: str, text: object) -> bytes:
         ) from None
 
 
+def size_text(size: int) -> str:
+    """`1.5 TiB`, `1 GiB`, `150 bytes`: sizes in reasons people read."""
+    if size < 1024:
+        return f"{size} bytes"
+    value = float(size)
+    for unit in _SIZE_UNITS:
+        value /= 1024
+        if value < 1024 or unit == _SIZE_UNITS[-1]:
+            break
+    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+
+
+def _check_regular(path: Path, st: os.stat_result, max_bytes: int) -> None:
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _NOT_REGULAR if test(st.st_mode)), "something")
+        raise StoreUnreadableError(path, f"{kind}, not a regular file")
+    if st.st_size > max_bytes:
+        raise StoreUnreadableError(
+            path, f"{size_text(st.st_size)}, over the {size_text(max_bytes)} limit"
+        )
+
+
+def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result] | None:
+    """The bytes of a regular file of at most `max_bytes`; None if there is no file.
+
+    Anything else is refused before a byte is read: opening a FIFO blocks until a
+    writer comes, a device can stream forever (or act on being opened), and a sparse
+    file can claim terabytes. The path is checked before the open and the open file
+    again after it, in case it was swapped in between; the open itself cannot block.
+    """
+    try:
+        _check_regular(path, os.stat(path), max_bytes)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreUnreadableError(path, exc.strerror or str(exc)) from None
+    try:
+        st = os.fstat(fd)
+        _check_regular(path, st, max_bytes)
+        chunks: list[bytes] = []
+        total = 0
+        want = st.st_size + 1  # One read for a file that stays as it was; more if it grows.
+        while chunk := os.read(fd, min(want, max_bytes + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                raise StoreUnreadableError(
+                    path, f"grew past the {size_text(max_bytes)} limit while it was read"
+                )
+            want = 1 << 20
+    except OSError as exc:
+        raise StoreUnreadableError(path, exc.strerror or str(exc)) from None
+    finally:
+        os.close(fd)
+    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), st
+
+
 def read_entries_file(
-    path: Path, retry_budget: float
+    path: Path, retry_budget: float, max_bytes: int = DEFAULT_MAX_FILE_BYTES
 ) -> tuple[list[MemoryEntry], FileSignature | None] | None:
     """Read and decode a store-format file, re-reading a torn one for up to `retry_budget`.
 
-    Returns None if the file does not exist. The signature is None when the file
-    changed while it was read, so nobody trusts it later.
+    Returns None if the file does not exist. Only a file that looks caught mid-write
+    (empty, or cut short) is read again; a whole file that does not decode, or one
+    that is not a regular file of at most `max_bytes`, fails at once. The signature
+    is None when the file changed while it was read, so nobody trusts it later.
     """
     deadline = time.monotonic() + retry_budget
     delay = 0.005
     while True:
-        try:
-            with open(path, "rb") as handle:
-                st = os.fstat(handle.fileno())
-                data = handle.read()
-        except FileNotFoundError:
+        found = _read_regular(path, max_bytes)
+        if found is None:
             return None
-        except IsADirectoryError:
-            raise StoreUnreadableError(path, "it is a directory, not a file") from None
-        except OSError as exc:
-            raise StoreUnreadableError(path, exc.strerror or str(exc)) from None
+        data, st = found
         # A file caught mid-write is known from its ends: decoding it would only
         # find the cut after decoding everything before it. The last try decodes
         # anyway, so a file that stays this way gets the decoder's reason.
@@ -122,9 +189,12 @@ class SessionStore:
         publish_memory: bool = False,
         retry_budget: float = DEFAULT_RETRY_BUDGET,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         name: str | None = None,
         path: Path | None = None,
     ) -> None:
+        if max_file_bytes < 1:
+            raise ValueError(f"max_file_bytes must be at least 1, not {max_file_bytes}")
         self._path = Path(path) if path is not None else store_path_for(source_file)
         self._name = name if name is not None else self._path.name
         self._clock = clock
@@ -132,6 +202,7 @@ class SessionStore:
         self._publish_memory = publish_memory
         self._retry_budget = retry_budget
         self._lock_timeout = lock_timeout
+        self._max_file_bytes = max_file_bytes
         self._mutex = threading.RLock()
         self._memory: dict[str, MemoryEntry] = {}
         self._store: dict[str, MemoryEntry] = {}
@@ -291,7 +362,7 @@ class SessionStore:
     # ── disk ───────────────────────────────────────────────────────────────
 
     def _read_disk(self) -> tuple[dict[str, MemoryEntry], FileSignature | None]:
-        result = read_entries_file(self._path, self._retry_budget)
+        result = read_entries_file(self._path, self._retry_budget, self._max_file_bytes)
         if result is None:
             return {}, None
         entries, sig = result
@@ -447,10 +518,22 @@ class SessionStore:
         self._disk_sig = sig
 
     def _flush_memory(self) -> None:
+        """Publish the memory layer, under the store's lock so that its sweep is safe."""
+        import filelock
+
         path = self.memory_path()
         entries = sorted(self._memory.values(), key=lambda e: e.key)
         try:
-            atomic_write(path, encode_entries(entries))
+            with self._locked():
+                sweep_stale_temps(path)
+                atomic_write(path, encode_entries(entries))
+        except filelock.Timeout:
+            raise FlushError(
+                path,
+                f"could not take the lock within {self._lock_timeout:g} s (other processes"
+                " kept it); the memory layer was not published",
+                errno.ETIMEDOUT,
+            ) from None
         except OSError as exc:
             raise FlushError(path, exc.strerror or str(exc), exc.errno) from None
         self._memory_dirty = False
@@ -458,7 +541,7 @@ class SessionStore:
     def read_published_memory(self) -> PublishedMemory | None:
         """The memory layer another process published for this scope, if any."""
         path = self.memory_path()
-        result = read_entries_file(path, self._retry_budget)
+        result = read_entries_file(path, self._retry_budget, self._max_file_bytes)
         if result is None:
             return None
         entries, _sig = result

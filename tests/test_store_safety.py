@@ -335,9 +335,9 @@ def test_an_unchanged_bad_file_is_not_read_again(
     real = core.store.read_entries_file
     reads: list[Path] = []
 
-    def counting(file: Path, budget: float) -> object:
+    def counting(file: Path, budget: float, *limits: int) -> object:
         reads.append(file)
-        return real(file, budget)
+        return real(file, budget, *limits)
 
     monkeypatch.setattr(core.store, "read_entries_file", counting)
     for _ in range(5):

@@ -24,6 +24,7 @@ from textual.widgets import Footer, Input, Static, Tree
 from textual.worker import get_current_worker
 
 from core import MemoryEntry, ScopedSessionManager, ScopeError
+from core.store import DEFAULT_MAX_FILE_BYTES
 
 from . import changes
 from .catalog import Catalog, ScopeRef
@@ -1036,6 +1037,7 @@ def make_app(
     theme: str | None = None,
     cursor_blink: bool = True,
     age_refresh: float | None = 15.0,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> ScopesApp:
     """Build the app for the command line and the tests alike.
 
@@ -1043,7 +1045,12 @@ def make_app(
     `ScopedSessionManager` (both of its layers then show and are editable).
     Tests pass a fixed `clock`, `cursor_blink=False` and `age_refresh=None`.
     """
-    catalog = Catalog(target, manager_factory=lambda base: ScopedSessionManager(base, clock=clock))
+    catalog = Catalog(
+        target,
+        manager_factory=lambda base: ScopedSessionManager(
+            base, clock=clock, max_file_bytes=max_file_bytes
+        ),
+    )
     return ScopesApp(
         catalog,
         read_only=read_only,

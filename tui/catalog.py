@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import ScopedSessionManager
-from core.naming import SESSION_SUFFIX
+from core.naming import SESSION_SUFFIX, parse_scope_file
 
 DEFAULT_BASE = "axon-server"
 
@@ -32,13 +32,8 @@ def base_names_in(directory: Path) -> list[str]:
         names = os.listdir(directory)
     except (FileNotFoundError, NotADirectoryError):
         return []
-    bases: set[str] = set()
-    for name in names:
-        if name.startswith(".") and name.endswith(SESSION_SUFFIX) and "__" in name:
-            base = name[1:].split("__", 1)[0]
-            if base:
-                bases.add(base)
-    return sorted(bases)
+    parsed = (parse_scope_file(name) for name in names)
+    return sorted({found.base for found in parsed if found is not None and not found.memory})
 
 
 class Catalog:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
+
+from core.store import DEFAULT_MAX_FILE_BYTES, size_text
 
 DESCRIPTION = """\
 Browse and edit the scoped session state of an Axon server.
@@ -18,6 +21,28 @@ PATH is either a base path or a directory:
   axon-scopes demo               a generated demo store in a temporary directory
                                  (use ./demo to open a directory called demo)
 """
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?\s*", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """`1500`, `64MiB`, `1.5 GiB`, `2g`: a size in bytes (units are powers of 1024)."""
+    match = _SIZE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not a size: {text!r} (try 512MiB or 2GiB)")
+    number, unit = match.groups()
+    size = int(float(number) * 1024 ** " kmgtp".index(unit.lower() or " "))
+    if size < 1:
+        raise ValueError(f"the size must be at least 1 byte, not {text!r}")
+    return size
+
+
+def _size_option(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", default=None, help="Textual theme, e.g. textual-light")
     parser.add_argument(
         "--no-watch", action="store_true", help="do not reload when other processes write"
+    )
+    parser.add_argument(
+        "--max-file-size",
+        type=_size_option,
+        default=DEFAULT_MAX_FILE_BYTES,
+        metavar="SIZE",
+        help=f"leave bigger store files unread, marked unreadable (default: "
+        f"{size_text(DEFAULT_MAX_FILE_BYTES)}; e.g. 512MiB, 4GiB)",
     )
     return parser
 
@@ -61,7 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .demo import run_demo
 
         return run_demo(read_only=args.read_only, theme=args.theme, watch=not args.no_watch)
-    app = make_app(args.path, read_only=args.read_only, watch=not args.no_watch, theme=args.theme)
+    app = make_app(
+        args.path,
+        read_only=args.read_only,
+        watch=not args.no_watch,
+        theme=args.theme,
+        max_file_bytes=args.max_file_size,
+    )
     app.freeze_gc = True
     app.run()
     return app.return_code or 0

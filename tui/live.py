@@ -9,7 +9,7 @@ from operator import ne
 from pathlib import Path
 
 from core import MemoryEntry, ScopeError
-from core.naming import MEMORY_SUFFIX, SESSION_SUFFIX
+from core.naming import parse_scope_file
 
 from .catalog import Catalog, ScopeRef
 
@@ -86,15 +86,13 @@ class LiveReader:
 
     def _ref_for(self, path: Path) -> tuple[ScopeRef, bool] | None:
         """(scope, is_memory_sidecar) for a store file path, discovering new scopes."""
-        name = path.name
-        is_memory = name.endswith(MEMORY_SUFFIX)
-        store_name = name[: -len(MEMORY_SUFFIX)] + SESSION_SUFFIX if is_memory else name
         for base, manager in self.catalog.managers.items():
-            if not store_name.startswith(f".{manager.base_name}__"):
+            parsed = parse_scope_file(path.name, manager.base_name)
+            if parsed is None:
                 continue
             for scope in manager.list_scopes():
-                if manager.store_path(scope).name == store_name:
-                    return ScopeRef(base, scope), is_memory
+                if manager.store_path(scope).name == parsed.store_name:
+                    return ScopeRef(base, scope), parsed.memory
         return None
 
     def recheck(self, paths: Iterable[Path] | None, uncounted: ScopeRef | None = None) -> Recheck:

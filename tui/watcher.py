@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.naming import MEMORY_SUFFIX, SESSION_SUFFIX
+from core.naming import parse_scope_file
 
 if TYPE_CHECKING:
     import watchfiles
@@ -23,14 +23,10 @@ STEP_MS = 10
 
 
 def is_store_file(name: str, base_names: Iterable[str] | None) -> bool:
-    """Store files and published-memory sidecars; never temp or lock files."""
-    if not name.startswith(".") or "__" not in name:
-        return False
-    if not name.endswith((SESSION_SUFFIX, MEMORY_SUFFIX)):
-        return False
+    """Store files and published-memory sidecars as Axon names them; never temp or lock files."""
     if base_names is None:
-        return True
-    return any(name.startswith(f".{base}__") for base in base_names)
+        return parse_scope_file(name) is not None
+    return any(parse_scope_file(name, base) is not None for base in base_names)
 
 
 class StoreWatcher:
