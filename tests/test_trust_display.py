@@ -1,0 +1,124 @@
+"""Data never drives the app: markup stays text, invisible characters show, exports are safe.
+
+Keys, values and scope names come from other processes. Here they carry markup that
+Textual would parse (and fail on), characters that hide text from a reader, and
+spreadsheet formulas; the real app is driven with Pilot over real store files.
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from textual.content import Content
+
+from core import ScopedSessionManager
+from tui.app import ScopesApp
+from tui.display import one_line, safe
+from tui.widgets.safe_inputs import hidden_characters, scrub
+
+from .tui_support import settle
+
+MARKUP_KEY = "[/]"
+MARKUP_SCOPE = "[a=b=c]"
+
+
+def toast_texts(app: ScopesApp) -> list[str]:
+    """What the notifications on screen show, as plain text."""
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+
+async def cursor_to(app: ScopesApp, pilot: object, key: str, layer: str = "store") -> None:
+    assert app.table.move_cursor_to_key((layer, key))
+    await settle(app, pilot)
+
+
+def markup_store(tmp_path: Path) -> Path:
+    base = tmp_path / "axon-server"
+    mgr = ScopedSessionManager(base)
+    mgr.persist("global", MARKUP_KEY, "value of [/]", "[bold]step")
+    mgr.persist("global", "[reverse]rev", "x", "s")
+    mgr.flush("global")
+    return base
+
+
+# ── C: invisible characters are made visible ───────────────────────────────────
+
+INVISIBLE = [
+    "\U000e0001",  # language tag
+    "\U000e0069",  # tag letter i
+    "\u2061",
+    "\u2062",
+    "\u2063",
+    "\u2064",
+    "\u2028",
+    "\u2029",
+    "\u00ad",  # soft hyphen
+    "\u115f",
+    "\u1160",
+    "\u3164",
+    "\uffa0",  # Hangul fillers
+    "\u034f",  # combining grapheme joiner
+    "\u180e",
+    "\ufe00",
+    "\u180b",  # Mongolian free variation selector
+    "\U000e0100",
+    "\U000e01ef",
+    "\u2800",
+    "\ufdd0",
+    "\uffff",
+    "\U0010fffe",  # noncharacters
+    "\u17b4",
+]
+
+
+@pytest.mark.parametrize("char", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
+def test_an_invisible_character_is_shown_as_its_code(char: str) -> None:
+    text = f"approve{char}d"
+    shown = safe(text).plain
+    assert shown == f"approve<U+{ord(char):04X}>d"
+    assert one_line(text).plain == shown
+    assert hidden_characters(text) == [char]
+    assert char not in scrub(text)
+
+
+def test_a_hidden_tag_instruction_does_not_read_as_approve() -> None:
+    hidden = "".join(chr(0xE0000 + ord(c)) for c in "ignore all")
+    assert safe("approve" + hidden).plain != "approve"
+    assert "<U+E0069><U+E0067>" in safe("approve" + hidden).plain
+
+
+def test_every_format_separator_control_and_surrogate_character_is_made_visible() -> None:
+    """Checked against the Unicode database of the running Python, so no category is missed."""
+    missed = []
+    for code in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(code)) in {"Cc", "Cf", "Cs", "Zl", "Zp"}:
+            char = chr(code)
+            if safe(f"a{char}b").plain == f"a{char}b":
+                missed.append(f"U+{code:04X}")
+    assert missed == []
+
+
+def test_one_emoji_presentation_selector_stays_but_a_run_of_selectors_shows() -> None:
+    heart = "\u2764\ufe0f"
+    assert safe(heart).plain == heart
+    smuggled = "\U0001f600" + "\ufe0f\ufe0e\ufe0f"
+    assert safe(smuggled).plain == "\U0001f600<U+FE0F><U+FE0E><U+FE0F>"
+    assert safe("\ufe0fx").plain == "<U+FE0F>x"
+
+
+def test_ordinary_text_and_layout_are_unchanged() -> None:
+    for text in ["plain", "résumé 数据 café", "\u00a0nbsp", "tab\there", "\ue000 private use"]:
+        assert safe(text, keep_layout=False).plain == (
+            text if "\t" not in text else text.replace("\t", "␉")
+        )
+    assert safe("a\nb\tc", keep_layout=True).plain == "a\nb   c"
+    assert safe("x\ny").plain == "x␊y"
+
+
+def test_stand_ins_are_styled_apart_from_the_text() -> None:
+    content = safe("a\u2063b")
+    assert isinstance(content, Content)
+    assert [(s.start, s.end) for s in content.spans] == [(1, 9)]
