@@ -13,13 +13,16 @@ from pathlib import Path
 
 import pytest
 from textual.content import Content
+from textual.widgets import TextArea
 
 from core import ScopedSessionManager
 from tui.app import ScopesApp
+from tui.dialogs import EditDialog, PurgeDialog
 from tui.display import one_line, safe
+from tui.widgets.header import StoreHeader
 from tui.widgets.safe_inputs import hidden_characters, scrub
 
-from .tui_support import settle
+from .tui_support import SIZE, open_app, settle
 
 MARKUP_KEY = "[/]"
 MARKUP_SCOPE = "[a=b=c]"
@@ -42,6 +45,105 @@ def markup_store(tmp_path: Path) -> Path:
     mgr.persist("global", "[reverse]rev", "x", "s")
     mgr.flush("global")
     return base
+
+
+# ── B: markup in keys and scope names ─────────────────────────────────────────
+
+
+async def test_copy_of_a_markup_key_neither_crashes_nor_styles(tmp_path: Path) -> None:
+    app = open_app(markup_store(tmp_path))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await cursor_to(app, pilot, MARKUP_KEY)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert app.is_running
+        assert app.clipboard == "value of [/]"
+        assert any("'[/]'" in text for text in toast_texts(app))
+
+
+async def test_purge_of_a_markup_key_keeps_running_and_undo_works(tmp_path: Path) -> None:
+    base = markup_store(tmp_path)
+    app = open_app(base)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await cursor_to(app, pilot, MARKUP_KEY)
+        await pilot.press("d")
+        assert isinstance(app.screen, PurgeDialog)
+        await pilot.click("#purge")
+        await settle(app, pilot)
+        assert app.is_running
+        assert ScopedSessionManager(base).retrieve("global", MARKUP_KEY) is None
+        assert any("purged '[/]'" in text for text in toast_texts(app))
+        await pilot.press("u")
+        await settle(app, pilot)
+        entry = ScopedSessionManager(base).retrieve("global", MARKUP_KEY)
+        assert entry is not None and entry.value == "value of [/]"
+
+
+async def test_edit_of_a_markup_key_keeps_running_and_undo_works(tmp_path: Path) -> None:
+    base = markup_store(tmp_path)
+    app = open_app(base)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await cursor_to(app, pilot, MARKUP_KEY)
+        await pilot.press("e")
+        assert isinstance(app.screen, EditDialog)
+        app.screen.query_one("#value", TextArea).text = "new [b]"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.is_running
+        entry = ScopedSessionManager(base).retrieve("global", MARKUP_KEY)
+        assert entry is not None and entry.value == "new [b]"
+        await pilot.press("u")
+        await settle(app, pilot)
+        entry = ScopedSessionManager(base).retrieve("global", MARKUP_KEY)
+        assert entry is not None and entry.value == "value of [/]"
+
+
+async def test_a_markup_scope_appearing_and_breaking_is_told_as_plain_text(
+    tmp_path: Path,
+) -> None:
+    base = markup_store(tmp_path)
+    app = open_app(base)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        other = ScopedSessionManager(base)
+        other.persist(MARKUP_SCOPE, "k", "v", "s")
+        other.flush(MARKUP_SCOPE)
+        app.recheck(None)
+        await settle(app, pilot)
+        assert app.is_running
+        assert any(f"{MARKUP_SCOPE}: new scope" in text for text in toast_texts(app))
+        other.store_path(MARKUP_SCOPE).write_text("[{not json", encoding="utf-8")
+        app.recheck(None)
+        await settle(app, pilot)
+        assert app.is_running
+        assert any(
+            text.startswith("Unreadable") and MARKUP_SCOPE in text for text in toast_texts(app)
+        )
+
+
+async def test_notifications_take_no_markup_and_no_control_characters(tmp_path: Path) -> None:
+    app = open_app(markup_store(tmp_path))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        app.notify("[reverse]x[/] [@click=app.quit]y[/]\x1b]52;c;QQ==\x07", title="t\x1b]2;T\x07")
+        await pilot.pause()
+        (text,) = [t for t in toast_texts(app) if "reverse" in t]
+        assert "[reverse]x[/] [@click=app.quit]y[/]" in text
+        assert "\x1b" not in text and "\x07" not in text and "␛]52;c;QQ==␇" in text
+        assert text.startswith("t␛]2;T␇")
+
+
+async def test_header_shows_a_hostile_directory_literally(tmp_path: Path) -> None:
+    directory = tmp_path / "d\x1b]2;T\x07[bold]b\u2028\U000e0041"
+    directory.mkdir()
+    app = open_app(directory / "axon-server")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        header = app.query_one(StoreHeader).render().plain
+        assert "␛]2;T␇[bold]b<U+2028><U+E0041>" in header
 
 
 # ── C: invisible characters are made visible ───────────────────────────────────

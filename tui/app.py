@@ -18,6 +18,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
@@ -28,7 +29,7 @@ from core import MemoryEntry, ScopedSessionManager, ScopeError
 from . import changes
 from .catalog import Catalog, ScopeRef
 from .commands import COMMANDS, HELP_SECTIONS
-from .display import safe
+from .display import plain, safe
 from .live import LiveReader
 from .messages import (
     CatalogScanned,
@@ -64,6 +65,8 @@ PREVIEW_PAINT_WAIT_S = 0.5
 SORT_ROWS_ABOVE = 300_000
 #: Above this many entries a scope's equal source_step strings are made one object first.
 SHARE_STEPS_ABOVE = 200_000
+#: A notification shows at most this many characters (a key may be a megabyte long).
+NOTICE_CHARS = 2_000
 READ_ONLY_REASON = "read-only: started with --read-only, so nothing can be changed"
 
 
@@ -189,6 +192,33 @@ class ScopesApp(App[None]):
             header.watching = True
             self.set_timer(self.WATCH_AFTER_S, self._start_watching)
 
+    # ── notifications ──────────────────────────────────────────────────────
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification, whoever raises it, is plain text through `display.plain`.
+
+        Messages carry scope names, keys, paths and error reasons. Textual would parse
+        them as markup (crashing on `[/]`, obeying `[@click=…]`) and write their
+        control characters to the terminal, so `markup` is accepted and ignored.
+        """
+        if len(message) > NOTICE_CHARS:
+            message = message[:NOTICE_CHARS] + "…"
+        super().notify(
+            plain(message, keep_layout=True),
+            title=plain(title[:NOTICE_CHARS]),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     # ── live reload ────────────────────────────────────────────────────────
 
     def _start_watching(self) -> None:
@@ -274,14 +304,14 @@ class ScopesApp(App[None]):
                 counts[1] += change.changed
                 counts[2] += change.removed
         for ref in result.new_scopes:
-            self._notice_extra.append(f"{ref.scope}: new scope")
+            self._notice_extra.append(f"{plain(ref.scope)}: new scope")
         for ref in result.gone_scopes:
-            self._notice_extra.append(f"{ref.scope}: file removed")
+            self._notice_extra.append(f"{plain(ref.scope)}: file removed")
         self._schedule_notice()
         for change in result.changes:
             if change.error:
                 self.notify(
-                    f"{change.ref.scope}: {change.error}",
+                    f"{plain(change.ref.scope)}: {change.error}",
                     title="Unreadable; showing the last good data",
                     severity="error",
                     timeout=6,
@@ -310,7 +340,7 @@ class ScopesApp(App[None]):
 
     def _show_notice(self) -> None:
         self._notice_timer = None
-        lines = [f"{scope}: +{a} ~{c} -{r}" for scope, (a, c, r) in self._notice.items()]
+        lines = [f"{plain(scope)}: +{a} ~{c} -{r}" for scope, (a, c, r) in self._notice.items()]
         lines += self._notice_extra
         self._notice, self._notice_extra = {}, []
         if lines:
