@@ -7,17 +7,21 @@ spreadsheet formulas; the real app is driven with Pilot over real store files.
 
 from __future__ import annotations
 
+import csv
+import io
+import os
+import stat
 import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
 from textual.content import Content
-from textual.widgets import TextArea
+from textual.widgets import Checkbox, Input, TextArea
 
 from core import ScopedSessionManager
 from tui.app import ScopesApp
-from tui.dialogs import EditDialog, PurgeDialog
+from tui.dialogs import EditDialog, ExportDialog, PurgeDialog
 from tui.display import one_line, safe
 from tui.widgets.header import StoreHeader
 from tui.widgets.safe_inputs import hidden_characters, scrub
@@ -224,3 +228,117 @@ def test_stand_ins_are_styled_apart_from_the_text() -> None:
     content = safe("a\u2063b")
     assert isinstance(content, Content)
     assert [(s.start, s.end) for s in content.spans] == [(1, 9)]
+
+
+# ── D: CSV export ─────────────────────────────────────────────────────────────
+
+FORMULAS = {
+    "eq": '=HYPERLINK("http://evil","x")',
+    "plus": "+1+1",
+    "minus": "-2+3",
+    "at": "@SUM(A1)",
+    "tab": "\t=1",
+    "cr": "\r=1",
+    "plain": "fine",
+}
+
+
+def formula_manager(tmp_path: Path) -> ScopedSessionManager:
+    mgr = ScopedSessionManager(tmp_path / "axon-server")
+    for key, value in FORMULAS.items():
+        mgr.persist("global", key, value, "=step")
+    mgr.persist("global", "=key", "ok", "s")
+    mgr.flush("global")
+    return mgr
+
+
+def test_export_csv_leaves_data_alone_by_default(tmp_path: Path) -> None:
+    rows = list(csv.reader(io.StringIO(formula_manager(tmp_path).export_csv("global"))))
+    values = {row[2]: row[3] for row in rows[1:]}
+    assert values == {**FORMULAS, "=key": "ok"}
+
+
+def test_export_csv_neutralises_formulas_on_request(tmp_path: Path) -> None:
+    text = formula_manager(tmp_path).export_csv("global", neutralize_formulas=True)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["scope", "layer", "key", "value", "timestamp", "source_step"]
+    values = {row[2]: row[3] for row in rows[1:]}
+    assert values == {
+        **{key: "'" + value for key, value in FORMULAS.items() if key != "plain"},
+        "plain": "fine",
+        "'=key": "ok",
+    }
+    assert {row[5] for row in rows[1:]} == {"'=step", "s"}
+    assert all(row[4].isdigit() for row in rows[1:])
+
+
+async def export_through_the_app(
+    tmp_path: Path, target: Path, *, csv_format: bool, neutralize: bool
+) -> None:
+    formula_manager(tmp_path)
+    app = open_app(tmp_path / "axon-server")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("x")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        if csv_format:
+            await pilot.click("#format-csv")
+            await pilot.pause()
+        if neutralize:
+            dialog.query_one("#neutralize", Checkbox).value = True
+            await pilot.pause()
+        dialog.query_one("#path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.is_running
+
+
+async def test_export_dialog_offers_formula_neutralising_for_csv(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    await export_through_the_app(tmp_path, target, csv_format=True, neutralize=True)
+    values = {row[2]: row[3] for row in csv.reader(io.StringIO(target.read_text("utf-8")))}
+    assert values["eq"] == "'" + FORMULAS["eq"] and values["plain"] == "fine"
+
+
+async def test_export_dialog_says_neutralising_alters_data_and_is_off() -> None:
+    from .test_dialogs import hosted
+
+    dialog = ExportDialog("global", default_dir=Path("/nonexistent-dir"))
+    async with hosted(dialog) as (_app, pilot):
+        box = dialog.query_one("#neutralize", Checkbox)
+        assert box.value is False and box.disabled
+        assert "alters" in str(box.label)
+        await pilot.click("#format-csv")
+        await pilot.pause()
+        assert not box.disabled
+
+
+async def test_export_file_is_private_and_never_written_through_a_symlink(
+    tmp_path: Path,
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    os.chmod(victim, 0o644)
+    target = tmp_path / "out.json"
+    target.symlink_to(victim)
+    old_umask = os.umask(0o022)
+    try:
+        await export_through_the_app(tmp_path, target, csv_format=False, neutralize=False)
+    finally:
+        os.umask(old_umask)
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert not target.is_symlink() and target.read_text(encoding="utf-8").startswith("{")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+async def test_export_replacing_a_world_readable_file_takes_the_store_mode(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("old", encoding="utf-8")
+    os.chmod(target, 0o644)
+    await export_through_the_app(tmp_path, target, csv_format=True, neutralize=False)
+    assert target.read_text(encoding="utf-8").startswith("scope,layer,key")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

@@ -986,15 +986,16 @@ class ScopesApp(App[None]):
 
     @work(thread=True, group="export")
     def export_scope(self, ref: ScopeRef, result: ExportResult) -> None:
+        from .exporting import export_mode, write_export
+
         manager = self.manager(ref)
         try:
             text = (
                 manager.export_json(ref.scope)
                 if result.format == "json"
-                else manager.export_csv(ref.scope)
+                else manager.export_csv(ref.scope, neutralize_formulas=result.neutralize_formulas)
             )
-            with open(result.path, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            write_export(result.path, text, export_mode(manager.store_path(ref.scope)))
         except (OSError, ScopeError) as exc:
             self.post_message(ExportFinished(result.path, str(exc)))
             return
