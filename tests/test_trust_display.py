@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import stat
 import sys
@@ -22,7 +23,7 @@ from textual.widgets import Checkbox, Input, TextArea
 from core import ScopedSessionManager
 from tui.app import ScopesApp
 from tui.dialogs import EditDialog, ExportDialog, PurgeDialog
-from tui.display import one_line, safe
+from tui.display import as_json, one_line, safe
 from tui.widgets.header import StoreHeader
 from tui.widgets.safe_inputs import hidden_characters, scrub
 
@@ -222,6 +223,14 @@ def test_ordinary_text_and_layout_are_unchanged() -> None:
         )
     assert safe("a\nb\tc", keep_layout=True).plain == "a\nb   c"
     assert safe("x\ny").plain == "x␊y"
+
+
+def test_a_json_value_escapes_hidden_characters_and_stays_the_same_json() -> None:
+    value = '{"note": "approve\U000e0069\u2063", "ok": "\u2764\ufe0f"}'
+    shown = as_json(value)
+    assert shown is not None
+    assert "\\udb40\\udc69\\u2063" in shown.plain and "\u2764\ufe0f" in shown.plain
+    assert json.loads(shown.plain) == json.loads(value)
 
 
 def test_stand_ins_are_styled_apart_from_the_text() -> None:
