@@ -342,6 +342,19 @@ async def test_export_file_is_private_and_never_written_through_a_symlink(
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
+async def test_export_over_a_hard_link_leaves_the_other_name_alone(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    os.chmod(victim, 0o644)
+    target = tmp_path / "out.json"
+    os.link(victim, target)
+    await export_through_the_app(tmp_path, target, csv_format=False, neutralize=False)
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_text(encoding="utf-8").startswith("{")
+
+
 async def test_export_replacing_a_world_readable_file_takes_the_store_mode(
     tmp_path: Path,
 ) -> None:

@@ -5,7 +5,8 @@ bits (0600 when there is no file yet), never the umask's 0644. It is written
 through `core.atomic.atomic_write`: a temp file in the same directory, then a
 rename, which replaces a symlink at the destination instead of writing through
 it. A file already there is given the export's mode first, since the atomic
-write keeps the mode of the file it replaces.
+write keeps the mode of the file it replaces; one with other (hard-linked) names
+is unlinked instead, so that nothing else changes mode.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ def write_export(path: Path, text: str, mode: int) -> None:
     except FileNotFoundError:
         pass
     else:
-        if stat.S_ISLNK(st.st_mode):
-            os.unlink(path)  # The link only; what it points to is never touched.
+        if stat.S_ISLNK(st.st_mode) or (stat.S_ISREG(st.st_mode) and st.st_nlink > 1):
+            # The name only: what a symlink points to, or the file's other names, keep
+            # their bytes and mode.
+            os.unlink(path)
         elif stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) != mode:
             os.chmod(path, mode)
     atomic_write(path, text.encode("utf-8"))
