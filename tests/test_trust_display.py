@@ -141,6 +141,16 @@ async def test_notifications_take_no_markup_and_no_control_characters(tmp_path: 
         assert text.startswith("t␛]2;T␇")
 
 
+async def test_ctrl_c_says_how_to_quit_without_markup(tmp_path: Path) -> None:
+    app = open_app(markup_store(tmp_path))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        (text,) = [t for t in toast_texts(app) if "to quit the app" in t]
+        assert "[b]" not in text and ("Press q " in text or "Press ctrl+q " in text)
+
+
 async def test_header_shows_a_hostile_directory_literally(tmp_path: Path) -> None:
     directory = tmp_path / "d\x1b]2;T\x07[bold]b\u2028\U000e0041"
     directory.mkdir()

@@ -219,6 +219,13 @@ class ScopesApp(App[None]):
             markup=False,
         )
 
+    def action_help_quit(self) -> None:
+        """ctrl+c does not quit (inputs copy with it): say which key does, without markup."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
+                return
+
     # ── live reload ────────────────────────────────────────────────────────
 
     def _start_watching(self) -> None:
