@@ -293,11 +293,24 @@ class ScopedSessionManager:
         document = {"scope": scope, "count": len(entries), "entries": entries}
         return json.dumps(document, ensure_ascii=False, indent=2)
 
-    def export_csv(self, scope: str) -> str:
-        """CSV with AxonServer's header, quoted so commas, quotes and newlines survive."""
+    def export_csv(self, scope: str, *, neutralize_formulas: bool = False) -> str:
+        """CSV with AxonServer's header, quoted so commas, quotes and newlines survive.
+
+        `neutralize_formulas` prefixes `'` to every text cell a spreadsheet would run
+        as a formula (OWASP's rule: it starts with `=`, `+`, `-`, `@`, tab or CR).
+        Off by default, since it changes the data (`-5` becomes `'-5`).
+        """
+        formula_starts = ("=", "+", "-", "@", "\t", "\r")
+
+        def cell(text: str) -> str:
+            if neutralize_formulas and text.startswith(formula_starts):
+                return "'" + text
+            return text
+
         buffer = io.StringIO()
         writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL)
         writer.writerow(EXPORT_FIELDS)
         for e in self.list_entries(scope):
-            writer.writerow([e.scope, e.layer, e.key, e.value, e.timestamp, e.source_step])
+            fields = (e.scope, e.layer, e.key, e.value, e.timestamp, e.source_step)
+            writer.writerow([cell(f) if isinstance(f, str) else f for f in fields])
         return buffer.getvalue()

@@ -18,6 +18,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
@@ -29,7 +30,7 @@ from core.store import DEFAULT_MAX_FILE_BYTES
 from . import changes
 from .catalog import Catalog, ScopeRef
 from .commands import COMMANDS, HELP_SECTIONS
-from .display import safe
+from .display import plain, safe
 from .live import LiveReader
 from .messages import (
     CatalogScanned,
@@ -65,6 +66,8 @@ PREVIEW_PAINT_WAIT_S = 0.5
 SORT_ROWS_ABOVE = 300_000
 #: Above this many entries a scope's equal source_step strings are made one object first.
 SHARE_STEPS_ABOVE = 200_000
+#: A notification shows at most this many characters (a key may be a megabyte long).
+NOTICE_CHARS = 2_000
 READ_ONLY_REASON = "read-only: started with --read-only, so nothing can be changed"
 
 
@@ -190,6 +193,40 @@ class ScopesApp(App[None]):
             header.watching = True
             self.set_timer(self.WATCH_AFTER_S, self._start_watching)
 
+    # ── notifications ──────────────────────────────────────────────────────
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification, whoever raises it, is plain text through `display.plain`.
+
+        Messages carry scope names, keys, paths and error reasons. Textual would parse
+        them as markup (crashing on `[/]`, obeying `[@click=…]`) and write their
+        control characters to the terminal, so `markup` is accepted and ignored.
+        """
+        if len(message) > NOTICE_CHARS:
+            message = message[:NOTICE_CHARS] + "…"
+        super().notify(
+            plain(message, keep_layout=True),
+            title=plain(title[:NOTICE_CHARS]),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def action_help_quit(self) -> None:
+        """ctrl+c does not quit (inputs copy with it): say which key does, without markup."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
+                return
+
     # ── live reload ────────────────────────────────────────────────────────
 
     def _start_watching(self) -> None:
@@ -275,14 +312,14 @@ class ScopesApp(App[None]):
                 counts[1] += change.changed
                 counts[2] += change.removed
         for ref in result.new_scopes:
-            self._notice_extra.append(f"{ref.scope}: new scope")
+            self._notice_extra.append(f"{plain(ref.scope)}: new scope")
         for ref in result.gone_scopes:
-            self._notice_extra.append(f"{ref.scope}: file removed")
+            self._notice_extra.append(f"{plain(ref.scope)}: file removed")
         self._schedule_notice()
         for change in result.changes:
             if change.error:
                 self.notify(
-                    f"{change.ref.scope}: {change.error}",
+                    f"{plain(change.ref.scope)}: {change.error}",
                     title="Unreadable; showing the last good data",
                     severity="error",
                     timeout=6,
@@ -311,7 +348,7 @@ class ScopesApp(App[None]):
 
     def _show_notice(self) -> None:
         self._notice_timer = None
-        lines = [f"{scope}: +{a} ~{c} -{r}" for scope, (a, c, r) in self._notice.items()]
+        lines = [f"{plain(scope)}: +{a} ~{c} -{r}" for scope, (a, c, r) in self._notice.items()]
         lines += self._notice_extra
         self._notice, self._notice_extra = {}, []
         if lines:
@@ -957,15 +994,16 @@ class ScopesApp(App[None]):
 
     @work(thread=True, group="export")
     def export_scope(self, ref: ScopeRef, result: ExportResult) -> None:
+        from .exporting import export_mode, write_export
+
         manager = self.manager(ref)
         try:
             text = (
                 manager.export_json(ref.scope)
                 if result.format == "json"
-                else manager.export_csv(ref.scope)
+                else manager.export_csv(ref.scope, neutralize_formulas=result.neutralize_formulas)
             )
-            with open(result.path, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            write_export(result.path, text, export_mode(manager.store_path(ref.scope)))
         except (OSError, ScopeError) as exc:
             self.post_message(ExportFinished(result.path, str(exc)))
             return

@@ -1,4 +1,5 @@
-"""Export a scope to a JSON or CSV file: choose the format and where it goes."""
+"""Export a scope to a JSON or CSV file: choose the format, where it goes, and for CSV
+whether cells that a spreadsheet would run as formulas are made inert."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from ..display import safe
 from ..widgets.safe_inputs import SafeInput
 from ._base import DialogScreen, field_line, message_line, title
 
 ExportFormat = Literal["json", "csv"]
+#: Off by default: the option changes the data, and the label says so.
+NEUTRALIZE_LABEL = "CSV: ' before = + - @ tab CR cells (alters data)"
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class ExportResult:
 
     format: ExportFormat
     path: Path
+    #: CSV only: prefix `'` to cells starting with = + - @ tab or CR (changes the data).
+    neutralize_formulas: bool = False
 
 
 def default_file_name(scope: str, fmt: ExportFormat) -> str:
@@ -84,6 +89,9 @@ class ExportDialog(DialogScreen[ExportResult | None]):
                     id="path",
                 )
             yield Static(id="path-message", classes="message")
+            with Horizontal(classes="form-row"):
+                yield Static(Content("formulas"), classes="label")
+                yield Checkbox(Content(NEUTRALIZE_LABEL), id="neutralize", disabled=True)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Export", variant="primary", id="export")
@@ -95,6 +103,7 @@ class ExportDialog(DialogScreen[ExportResult | None]):
     def _format_changed(self, event: RadioSet.Changed) -> None:
         new: ExportFormat = "csv" if event.pressed.id == "format-csv" else "json"
         old, self._format = self._format, new
+        self.query_one("#neutralize", Checkbox).disabled = new != "csv"
         path_input = self.query_one("#path", Input)
         current = path_input.value
         if current == self._default_path(old):
@@ -118,7 +127,8 @@ class ExportDialog(DialogScreen[ExportResult | None]):
         if problem is not None and problem[0]:
             self._check_path(text)
             return
-        self.dismiss(ExportResult(self._format, Path(text).expanduser()))
+        neutralize = self._format == "csv" and self.query_one("#neutralize", Checkbox).value
+        self.dismiss(ExportResult(self._format, Path(text).expanduser(), neutralize))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

@@ -2,9 +2,11 @@
 
 Textual's `Input` and `TextArea` write their text to the terminal as it is: an ESC
 in a value would start an escape sequence there, a bidi override would reorder the
-screen. The characters that `display.safe` replaces all take zero cells (a lone
-surrogate takes one), so removing them from each rendered line keeps every cursor
-position right while the text being edited stays exactly as it was.
+screen, a tag character would hide text. The characters that `display.safe`
+replaces mostly take zero cells; the few that take some (a Hangul filler, the
+braille blank, a lone surrogate) become one U+FFFD per cell. So each rendered line
+keeps every cursor position right while the text being edited stays exactly as it
+was.
 """
 
 from __future__ import annotations
@@ -17,43 +19,44 @@ from rich.segment import Segment
 from textual.strip import Strip
 from textual.widgets import Input
 
-from ..display import safe
-
-
-@lru_cache(maxsize=4096)
-def _is_hidden(char: str) -> bool:
-    """The display rules decide: a character `safe` would replace is never written raw."""
-    return safe(char).plain != char
+from ..display import hidden_matches, needs_work
 
 
 @lru_cache(maxsize=4096)
 def _terminal_form(char: str) -> str:
-    """What reaches the terminal for one character: nothing, or U+FFFD per cell it takes."""
-    return "\ufffd" * get_character_cell_size(char) if _is_hidden(char) else char
+    """What reaches the terminal for one hidden character: U+FFFD per cell it takes."""
+    return "\ufffd" * get_character_cell_size(char)
 
 
 def scrub(text: str) -> str:
-    """The text with every hidden character removed (or blanked to keep its width)."""
-    if text.isprintable():
+    """The text with every hidden character removed (or blanked to keep its width).
+
+    The display rules decide: a character `safe` would replace is never written raw.
+    """
+    parts: list[str] = []
+    done = 0
+    for match in hidden_matches(text):
+        parts.append(text[done : match.start()])
+        parts.append(_terminal_form(match.group()))
+        done = match.end()
+    if not parts:
         return text
-    return "".join(_terminal_form(char) for char in text)
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def hidden_characters(text: str) -> list[str]:
     """The distinct characters of `text` that an editor cannot show, in order of first use."""
-    if text.isprintable():
-        return []
     seen: dict[str, None] = {}
-    for char in text:
-        if char not in seen and char not in "\n\t" and _is_hidden(char):
-            seen[char] = None
+    for match in hidden_matches(text, keep_layout=True):
+        seen.setdefault(match.group(), None)
     return list(seen)
 
 
 def scrub_strip(strip: Strip) -> Strip:
     """A rendered line with hidden characters removed; the same strip when there are none."""
     segments = list(strip)
-    if all(segment.text.isprintable() for segment in segments):
+    if not any(needs_work(segment.text) for segment in segments):
         return strip
     return Strip(
         [Segment(scrub(text), style, control) for text, style, control in segments],

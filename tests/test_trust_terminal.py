@@ -1,0 +1,89 @@
+"""The real app in a pseudo-terminal while hostile scope files appear and break.
+
+A file name may hold ESC, so a scope name can be an OSC sequence that sets the
+window title or overwrites the clipboard (OSC 52). The names reach the screen in
+the "new scope" and "unreadable" notifications, the tree and the header (the
+directory is hostile too). None of their bytes may reach the terminal as they are,
+and markup in a name must neither crash the app nor be interpreted.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import signal
+import struct
+import sys
+import termios
+from pathlib import Path
+
+from core import ScopedSessionManager
+
+from .test_pty import ROOT, read_available
+
+DIRECTORY = "dir\x1b]2;DIR-TITLE\x07[reverse]d"
+#: Scope names as they are in the file names (`.axon-server__<name>.session.json`).
+HOSTILE_SCOPES = [
+    "\x1b]2;PWNED\x1b\\t",
+    "\x1b]52;c;UFdORUQ=\x1b\\",
+    "[a=b=c]",
+    "[@click=app.quit]Q",
+    "approve\U000e0069\U000e0067",
+    "line\u2028sep",
+]
+FORBIDDEN = [
+    b"\x1b]2;PWNED",
+    b"\x1b]52;",
+    b"\x1b]2;DIR-TITLE",
+    "\U000e0069".encode(),
+    "\u2028".encode(),
+]
+ENTRY = b'[{"key": "k", "value": "v", "timestamp": 1763900000, "source_step": "s"}]'
+
+
+def scope_file(base: Path, name: str) -> Path:
+    return base.parent / f".{base.name}__{name}.session.json"
+
+
+def test_hostile_scope_files_appearing_while_the_app_runs(tmp_path: Path) -> None:
+    directory = tmp_path / DIRECTORY
+    directory.mkdir()
+    base = directory / "axon-server"
+    mgr = ScopedSessionManager(base)
+    mgr.persist("global", "seed", "x", "s")
+    mgr.flush("global")
+
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "36"}
+    env.pop("TEXTUAL", None)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become the app
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "tui.cli", str(base)], env)
+    output = bytearray()
+    try:
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
+        read_available(fd, output, 4.0)
+        for name in HOSTILE_SCOPES:
+            scope_file(base, name).write_bytes(ENTRY)
+        read_available(fd, output, 4.0)
+        for name in HOSTILE_SCOPES[:3]:
+            scope_file(base, name).write_bytes(b"[{not json")
+        read_available(fd, output, 4.0)
+        os.write(fd, b"q")
+        read_available(fd, output, 3.0)
+        _, status = os.waitpid(pid, 0)
+        pid = 0
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    text = output.decode("utf-8", errors="replace")
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text[-3000:]
+    assert "Traceback" not in text and "MarkupError" not in text
+    # The notifications fired, and showed the names as text.
+    assert "new scope" in text and "Unreadable" in text
+    assert "[a=b=c]" in text and "␛]2;PWNED␛" in text and "<U+E0069>" in text
+    for forbidden in FORBIDDEN:
+        assert forbidden not in output, forbidden
