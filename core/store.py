@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import random
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -45,6 +46,10 @@ DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024
 DEFAULT_RETRY_BUDGET = 1.0
 #: How long a flush waits for another process's flush of the same scope.
 DEFAULT_LOCK_TIMEOUT = 30.0
+#: The coarsest file timestamps in use (FAT's 2 s; ext2/ext3 and, before Linux 6.13,
+#: ext4 and xfs tick once a second or once a jiffy). A file modified less than this
+#: before it was read can be rewritten, size and all, without its mtime moving.
+RACY_WINDOW_NS = 2_000_000_000
 
 
 def _check_text(field: str, text: object) -> bytes:
@@ -291,10 +296,19 @@ class SessionStore:
     # ── disk ───────────────────────────────────────────────────────────────
 
     def _read_disk(self) -> tuple[dict[str, MemoryEntry], FileSignature | None]:
+        """The file's entries, and a signature only when it can later prove "unchanged".
+
+        The "racy git" rule: a file modified within `RACY_WINDOW_NS` before the read
+        can still change within the same timestamp tick, keeping inode, size and
+        mtime; its signature is dropped, so the next `reload` reads it again.
+        """
+        started = time.time_ns()
         result = read_entries_file(self._path, self._retry_budget)
         if result is None:
             return {}, None
         entries, sig = result
+        if sig is not None and started - sig[2] <= RACY_WINDOW_NS:
+            sig = None
         return entries_by_key(entries), sig
 
     def _adopt(self, disk: tuple[dict[str, MemoryEntry], FileSignature | None]) -> None:
@@ -324,6 +338,9 @@ class SessionStore:
 
     def reload(self) -> bool:
         """Re-read the file, keeping unflushed changes on top; True if the store changed.
+
+        Skipped only when the file's signature is unchanged and was taken safely
+        (see `_read_disk`): a recently modified file is always read again.
 
         An unreadable file keeps the last good entries in memory, marks the scope
         unreadable (writes refused) and raises; a later successful reload clears it.
@@ -401,32 +418,50 @@ class SessionStore:
                 wrote = True
             return wrote
 
+    def _disk_holds(self, image: EncodedImage) -> bool:
+        """Whether the file holds exactly `image`'s bytes; call under the lock.
+
+        Metadata never decides this: on a filesystem with coarse timestamps another
+        writer's same-size rewrite keeps the mtime, and a freed inode number comes
+        back for the next temp file. Comparing bytes costs a read and a memcmp,
+        far less than the decode and merge it saves.
+        """
+        expected = image.data()
+        try:
+            fd = os.open(self._path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return False
+        with open(fd, "rb") as handle:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != len(expected):
+                return False
+            data = handle.read(len(expected) + 1)
+        return data == expected
+
     def _flush_store(self) -> None:
         import filelock  # Only writers need it: a reader (the browser) starts without it.
 
         try:
             with self._locked():
-                if self._disk_unchanged() and self._image is not None:
-                    # Nobody else wrote since our last flush: patch the image.
-                    merged, image = self._store, self._image
+                image = self._image
+                if image is not None and self._disk_holds(image):
+                    # The file is our last write, byte for byte: patch the image.
+                    merged = self._store
                     for key in self._set_keys:
                         image.set(merged[key])
                     for key in self._purged_keys:
                         image.remove(key)
                 else:
-                    if self._disk_unchanged():
-                        merged = self._store
-                    else:
-                        merged, _sig = self._read_disk()
-                        for key in self._set_keys:
-                            merged[key] = self._store[key]
-                        for key in self._purged_keys:
-                            merged.pop(key, None)
                     self._image = None
+                    merged, _sig = self._read_disk()
+                    for key in self._set_keys:
+                        merged[key] = self._store[key]
+                    for key in self._purged_keys:
+                        merged.pop(key, None)
                     image = EncodedImage(merged)
                     merged = {key: merged[key] for key in image.keys}  # file order
                 sweep_stale_temps(self._path)
-                sig = atomic_write(self._path, image.data())
+                atomic_write(self._path, image.data())
         except StoreUnreadableError as exc:
             self._mark_unreadable(exc)
             raise ScopeReadOnlyError(self._name, exc) from None
@@ -444,7 +479,8 @@ class SessionStore:
         self._image = image
         self._set_keys.clear()
         self._purged_keys.clear()
-        self._disk_sig = sig
+        # Just written, so within the filesystem's tick: a signature would prove nothing.
+        self._disk_sig = None
 
     def _flush_memory(self) -> None:
         path = self.memory_path()
