@@ -9,13 +9,12 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
-from .atomic import FileSignature, atomic_write, signature, sweep_stale_temps
+from .atomic import FileSignature, atomic_write, directory_gone, signature, sweep_stale_temps
 from .codec import (
     DecodeFailure,
     EncodedImage,
@@ -35,9 +34,6 @@ from .errors import (
 )
 from .naming import lock_path_for, memory_path_for, store_path_for
 
-if TYPE_CHECKING:
-    import filelock
-
 Clock = Callable[[], float]
 
 #: Values above this are refused: a viewer must never be handed something it cannot show.
@@ -50,6 +46,8 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 #: ext4 and xfs tick once a second or once a jiffy). A file modified less than this
 #: before it was read can be rewritten, size and all, without its mtime moving.
 RACY_WINDOW_NS = 2_000_000_000
+#: What a flush that fails leaves behind; true of every path through `atomic_write`.
+NOTHING_WRITTEN = "nothing was written and the changes wait for the next flush"
 
 
 def _check_text(field: str, text: object) -> bytes:
@@ -109,13 +107,69 @@ class PublishedMemory:
     mtime: float
 
 
+class LockTimeout(Exception):
+    """Internal: the store lock stayed taken for the whole `lock_timeout`."""
+
+
+def _open_lock_file(lock: Path, store: Path) -> int:
+    """Open (creating if need be) the sidecar lock file, as another account can share it.
+
+    Never creates the directory (a deleted store directory fails the flush instead
+    of coming back empty), never follows a symbolic link and never truncates. A
+    lock file that another account created is made the store file's (owner, group
+    and mode), where this process may: root flushing first must not lock the
+    server out. A lock file this process may only read still locks: flock needs
+    no write access.
+    """
+    flags = os.O_CLOEXEC | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        try:
+            fd = os.open(lock, flags | os.O_RDWR | os.O_CREAT, 0o600)
+        except PermissionError:
+            fd = os.open(lock, flags | os.O_RDONLY)
+    except FileNotFoundError:
+        raise directory_gone(lock.parent) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(exc.errno, f"its lock file {lock} is a symbolic link") from None
+        raise OSError(exc.errno, f"cannot open its lock file {lock}: {exc.strerror}") from None
+    try:
+        owner = os.stat(store)
+    except OSError:
+        return fd
+    mine = os.fstat(fd)
+    with suppress(OSError):
+        if (mine.st_uid, mine.st_gid) != (owner.st_uid, owner.st_gid):
+            os.fchown(fd, owner.st_uid, owner.st_gid)
+        if stat.S_IMODE(mine.st_mode) != stat.S_IMODE(owner.st_mode) & 0o666:
+            os.fchmod(fd, stat.S_IMODE(owner.st_mode) & 0o666)
+    return fd
+
+
+def _try_flock(fd: int) -> bool:
+    """One non-blocking try; False while another process holds the lock."""
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+            return False
+        raise
+    return True
+
+
 class SessionStore:
     """One scope: an ephemeral memory layer and a file-backed store layer.
 
     Unlike Axon's, an unparsable file never loads as empty (the scope turns
     read-only instead), flushes are atomic and locked, and a flush re-reads the
     file so that only this process's own changes are applied: last writer wins
-    per key, never per file.
+    per key, never per file. A flush keeps the file's owner, group and mode, and
+    refuses (nothing written, changes kept) what it cannot replace faithfully: a
+    read-only file, another account's file it cannot chown, a deleted directory,
+    and a symbolic link at the store path, which is read through but never
+    replaced by a copy.
     """
 
     def __init__(
@@ -147,7 +201,6 @@ class SessionStore:
         self._memory_dirty = False
         self._error: StoreUnreadableError | None = None
         self._disk_sig: FileSignature | None = None
-        self._file_lock: filelock.BaseFileLock | None = None
         #: The file as last written, kept in step so the next flush only encodes changes.
         self._image: EncodedImage | None = None
         #: The file as it was when it failed to read: unchanged, it is not read again.
@@ -362,44 +415,39 @@ class SessionStore:
             self._adopt(disk)
             return before != self._store
 
-    def _lock(self) -> filelock.BaseFileLock:
-        import filelock
-
-        if self._file_lock is None:
-            # Waiting is `_locked`'s: each acquire here is a single try.
-            self._file_lock = filelock.FileLock(
-                lock_path_for(self._path), mode=0o600, preserve_lock_file=True
-            )
-        return self._file_lock
-
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """Hold the file lock, waiting for it with growing, jittered sleeps.
+        """Hold the store's lock (`_open_lock_file`), waiting with growing, jittered sleeps.
 
-        filelock polls at one fixed interval: with dozens of writers waiting,
-        polls every few milliseconds starve the one holding the lock of CPU.
-        Backing off from 1 ms to 50 ms keeps a free lock instant to take and
-        the waiters nearly idle. Raises `filelock.Timeout` after `lock_timeout`.
+        With dozens of writers waiting, polls every few milliseconds starve the one
+        holding the lock of CPU. Backing off from 1 ms to 50 ms keeps a free lock
+        instant to take and the waiters nearly idle. The lock is a `flock` on the
+        sidecar, so `filelock.FileLock` on the same file excludes it too. Raises
+        `LockTimeout` after `lock_timeout`.
         """
-        import filelock
-
-        lock = self._lock()
+        lock = lock_path_for(self._path)
         deadline = time.monotonic() + self._lock_timeout
         delay = 0.001
         while True:
+            fd = _open_lock_file(lock, self._path)
             try:
-                lock.acquire(timeout=0)
-                break
-            except filelock.Timeout:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise
-                time.sleep(min(delay * (0.5 + random.random() / 2), remaining))
-                delay = min(delay * 2, 0.05)
+                while not _try_flock(fd):
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise LockTimeout
+                    time.sleep(min(delay * (0.5 + random.random() / 2), remaining))
+                    delay = min(delay * 2, 0.05)
+                if os.fstat(fd).st_nlink:
+                    break
+                # Deleted while we waited: its next taker opens a new file, so lock that one.
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)
         try:
             yield
         finally:
-            lock.release()
+            os.close(fd)  # Closing the only descriptor releases the flock.
 
     def flush(self) -> bool:
         """Write this process's store changes (and, if enabled, publish memory).
@@ -439,8 +487,6 @@ class SessionStore:
         return data == expected
 
     def _flush_store(self) -> None:
-        import filelock  # Only writers need it: a reader (the browser) starts without it.
-
         try:
             with self._locked():
                 image = self._image
@@ -465,15 +511,16 @@ class SessionStore:
         except StoreUnreadableError as exc:
             self._mark_unreadable(exc)
             raise ScopeReadOnlyError(self._name, exc) from None
-        except filelock.Timeout:
+        except LockTimeout:
             raise FlushError(
                 self._path,
                 f"could not take the lock within {self._lock_timeout:g} s (other processes"
-                " kept it); nothing was written and the changes wait for the next flush",
+                f" kept it); {NOTHING_WRITTEN}",
                 errno.ETIMEDOUT,
             ) from None
         except OSError as exc:
-            raise FlushError(self._path, exc.strerror or str(exc), exc.errno) from None
+            reason = exc.strerror or str(exc)
+            raise FlushError(self._path, f"{reason}; {NOTHING_WRITTEN}", exc.errno) from None
         self._store = merged
         self._steps_shared = False
         self._image = image

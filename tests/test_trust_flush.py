@@ -1,13 +1,16 @@
-"""Flushes that never lose an update on a filesystem with coarse timestamps.
+"""Flushes that never lose an update or take a file over.
 
-They run on a real ext2 image (one-second mtimes), loop-mounted, which needs root.
+Coarse timestamps run on a real ext2 image (one-second mtimes), loop-mounted;
+other accounts are real processes running as `nobody`. Both need root.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -17,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from core import MemoryEntry, SessionStore
+from core import FlushError, MemoryEntry, ScopedSessionManager, SessionStore
 from core.codec import encode_entries
+from core.naming import lock_path_for
 from tests.flush_worker import doomed_key, race_key, race_value, spared_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,3 +203,163 @@ def test_racing_writers_lose_no_update_and_resurrect_no_purge(coarse_dir: Path) 
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+# ── 5. other accounts ─────────────────────────────────────────────────────
+
+
+def nobody_python() -> list[str]:
+    """A command that runs this worktree's `core` as uid 65534, or a skip saying why not."""
+    env_path = os.pathsep.join([str(ROOT), *(p for p in sys.path if p.endswith("site-packages"))])
+    for python in (sys.executable, "/usr/bin/python3"):
+        try:
+            probe = subprocess.run(
+                [python, "-c", "import core, msgspec"],
+                user=NOBODY,
+                group=NOBODY,
+                extra_groups=[],
+                cwd="/",
+                env={"PYTHONPATH": env_path},
+                capture_output=True,
+                check=False,
+            )
+        except OSError:  # this interpreter lives where uid 65534 cannot reach it
+            continue
+        if probe.returncode == 0:
+            return [python]
+    pytest.skip("no Python interpreter that uid 65534 can run with this project's packages")
+
+
+def flush_as_nobody(path: Path, key: str, value: str) -> subprocess.CompletedProcess[str]:
+    env_path = os.pathsep.join([str(ROOT), *(p for p in sys.path if p.endswith("site-packages"))])
+    return subprocess.run(
+        [*nobody_python(), "-m", "tests.flush_worker", "flush", str(path), key, value],
+        user=NOBODY,
+        group=NOBODY,
+        extra_groups=[],
+        cwd=ROOT,
+        env={"PYTHONPATH": env_path},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A directory that uid 65534 owns and can reach (tmp_path's parents are root's, 0700)."""
+    if not is_root():
+        pytest.skip("needs root to write as one account and then flush as another")
+    work = Path(tempfile.mkdtemp(prefix="flush-accounts-"))
+    work.chmod(0o755)
+    directory = work / "srv"
+    directory.mkdir()
+    os.chown(directory, NOBODY, NOBODY)
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def owner(path: Path) -> tuple[int, int, int]:
+    st = path.lstat()
+    return st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)
+
+
+@pytest.mark.parametrize("stale_lock", [False, True], ids=["new lock", "root's old lock"])
+def test_root_flushing_keeps_the_servers_owner_and_the_server_can_still_flush(
+    shared_dir: Path, stale_lock: bool
+) -> None:
+    path = shared_dir / ".axon-server__global.session.json"
+    path.write_bytes(encode_entries([entry("server", "1")]))
+    os.chown(path, NOBODY, NOBODY)
+    path.chmod(0o600)
+    lock = lock_path_for(path)
+    if stale_lock:  # as a root flush left it before: root:root 0600
+        lock.touch(mode=0o600)
+    store = SessionStore("", path=path)
+    store.persist("root", "2", "s")
+    assert store.flush()
+    assert owner(path) == (NOBODY, NOBODY, 0o600)
+    assert owner(lock)[:2] == (NOBODY, NOBODY)
+    done = flush_as_nobody(path, "server-again", "3")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert keys_on_disk(path) == {"server": "1", "root": "2", "server-again": "3"}
+    assert owner(path) == (NOBODY, NOBODY, 0o600)
+
+
+def test_a_flush_that_cannot_keep_the_owner_writes_nothing(shared_dir: Path) -> None:
+    """uid 65534 may write root's file and its directory, but cannot give a copy root's owner."""
+    shared_dir.chmod(0o777)
+    path = shared_dir / ".axon-server__global.session.json"
+    original = encode_entries([entry("root", "1")])
+    path.write_bytes(original)
+    path.chmod(0o666)
+    lock_path_for(path).touch(mode=0o666)
+    lock_path_for(path).chmod(0o666)
+    done = flush_as_nobody(path, "nobody", "2")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "FlushError" in done.stdout and "owner" in done.stdout and "uid 0" in done.stdout
+    assert path.read_bytes() == original
+    assert owner(path) == (0, 0, 0o666)
+    assert sorted(p.name for p in shared_dir.iterdir()) == [path.name, lock_path_for(path).name]
+
+
+def test_a_read_only_file_is_refused_and_the_changes_wait(tmp_path: Path) -> None:
+    mgr = ScopedSessionManager(tmp_path / "axon-server")
+    mgr.persist("global", "k", "1", "s")
+    mgr.flush("global")
+    path = mgr.store("global").store_path()
+    path.chmod(0o444)
+    original = path.read_bytes()
+    mgr.persist("global", "k", "2", "s")
+    with pytest.raises(FlushError, match=r"read-only \(mode 0444\).*nothing was written") as err:
+        mgr.flush("global")
+    assert err.value.errno == errno.EACCES
+    assert path.read_bytes() == original and owner(path)[2] == 0o444
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    assert mgr.store("global").dirty
+    path.chmod(0o644)
+    assert mgr.flush("global")
+    assert keys_on_disk(path) == {"k": "2"} and owner(path)[2] == 0o644
+
+
+# ── 10. the scope's directory and path ────────────────────────────────────
+
+
+def test_a_flush_into_a_deleted_directory_fails_and_creates_nothing(tmp_path: Path) -> None:
+    directory = tmp_path / "srv"
+    directory.mkdir()
+    mgr = ScopedSessionManager(directory / "axon-server")
+    mgr.persist("global", "k", "1", "s")
+    mgr.flush("global")
+    shutil.rmtree(directory)
+    mgr.persist("global", "k", "2", "s")
+    with pytest.raises(FlushError, match=r"directory .*srv is gone.*nothing was written"):
+        mgr.flush("global")
+    assert not directory.exists()
+    assert mgr.store("global").dirty
+    directory.mkdir()
+    assert mgr.flush("global")
+    assert keys_on_disk(directory / ".axon-server__global.session.json") == {"k": "2"}
+
+
+def test_a_symlink_at_the_scope_path_is_read_through_and_never_replaced(tmp_path: Path) -> None:
+    real_dir = tmp_path / "real"
+    real_dir.mkdir()
+    target = real_dir / "global.json"
+    original = encode_entries([entry("k", "1")])
+    target.write_bytes(original)
+    link = tmp_path / ".axon-server__global.session.json"
+    link.symlink_to(target)
+    mgr = ScopedSessionManager(tmp_path / "axon-server")
+    assert mgr.retrieve("global", "k") == entry("k", "1")
+    mgr.persist("global", "k", "2", "s")
+    with pytest.raises(FlushError, match=r"symbolic link to .*global\.json.*nothing was written"):
+        mgr.flush("global")
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_bytes() == original
+    assert mgr.store("global").dirty
+    assert sorted(p.name for p in real_dir.iterdir()) == ["global.json"]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
