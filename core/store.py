@@ -535,7 +535,8 @@ class SessionStore:
         try:
             atomic_write(path, encode_entries(entries))
         except OSError as exc:
-            raise FlushError(path, exc.strerror or str(exc), exc.errno) from None
+            reason = exc.strerror or str(exc)
+            raise FlushError(path, f"{reason}; {NOTHING_WRITTEN}", exc.errno) from None
         self._memory_dirty = False
 
     def read_published_memory(self) -> PublishedMemory | None:

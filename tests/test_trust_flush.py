@@ -331,18 +331,22 @@ def test_a_read_only_file_is_refused_and_the_changes_wait(tmp_path: Path) -> Non
 def test_a_flush_into_a_deleted_directory_fails_and_creates_nothing(tmp_path: Path) -> None:
     directory = tmp_path / "srv"
     directory.mkdir()
-    mgr = ScopedSessionManager(directory / "axon-server")
+    mgr = ScopedSessionManager(directory / "axon-server", publish_memory=True)
     mgr.persist("global", "k", "1", "s")
     mgr.flush("global")
     shutil.rmtree(directory)
     mgr.persist("global", "k", "2", "s")
     with pytest.raises(FlushError, match=r"directory .*srv is gone.*nothing was written"):
         mgr.flush("global")
-    assert not directory.exists()
     assert mgr.store("global").dirty
+    mgr.remember("flow:notes", "m", "1", "s")  # memory only: its sidecar, no lock
+    with pytest.raises(FlushError, match=r"directory .*srv is gone.*nothing was written"):
+        mgr.flush("flow:notes")
+    assert not directory.exists()
     directory.mkdir()
-    assert mgr.flush("global")
+    assert mgr.flush("global") and mgr.flush("flow:notes")
     assert keys_on_disk(directory / ".axon-server__global.session.json") == {"k": "2"}
+    assert keys_on_disk(directory / ".axon-server__flow_notes.memory.json") == {"m": "1"}
 
 
 def test_a_symlink_at_the_scope_path_is_read_through_and_never_replaced(tmp_path: Path) -> None:
