@@ -107,7 +107,7 @@ class PublishedMemory:
     mtime: float
 
 
-class LockTimeout(Exception):
+class _LockTimeout(Exception):
     """Internal: the store lock stayed taken for the whole `lock_timeout`."""
 
 
@@ -123,16 +123,19 @@ def _open_lock_file(lock: Path, store: Path) -> int:
     """
     flags = os.O_CLOEXEC | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
     try:
-        try:
-            fd = os.open(lock, flags | os.O_RDWR | os.O_CREAT, 0o600)
-        except PermissionError:
-            fd = os.open(lock, flags | os.O_RDONLY)
+        fd = os.open(lock, flags | os.O_RDWR | os.O_CREAT, 0o600)
     except FileNotFoundError:
         raise directory_gone(lock.parent) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise OSError(exc.errno, f"its lock file {lock} is a symbolic link") from None
-        raise OSError(exc.errno, f"cannot open its lock file {lock}: {exc.strerror}") from None
+        fd = -1
+        if isinstance(exc, PermissionError):
+            with suppress(OSError):
+                fd = os.open(lock, flags | os.O_RDONLY)
+        if fd < 0:
+            reason = f"cannot open its lock file {lock}: {exc.strerror}"
+            raise OSError(exc.errno, reason) from None
     try:
         owner = os.stat(store)
     except OSError:
@@ -423,7 +426,7 @@ class SessionStore:
         holding the lock of CPU. Backing off from 1 ms to 50 ms keeps a free lock
         instant to take and the waiters nearly idle. The lock is a `flock` on the
         sidecar, so `filelock.FileLock` on the same file excludes it too. Raises
-        `LockTimeout` after `lock_timeout`.
+        `_LockTimeout` after `lock_timeout`.
         """
         lock = lock_path_for(self._path)
         deadline = time.monotonic() + self._lock_timeout
@@ -434,7 +437,7 @@ class SessionStore:
                 while not _try_flock(fd):
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
-                        raise LockTimeout
+                        raise _LockTimeout
                     time.sleep(min(delay * (0.5 + random.random() / 2), remaining))
                     delay = min(delay * 2, 0.05)
                 if os.fstat(fd).st_nlink:
@@ -511,7 +514,7 @@ class SessionStore:
         except StoreUnreadableError as exc:
             self._mark_unreadable(exc)
             raise ScopeReadOnlyError(self._name, exc) from None
-        except LockTimeout:
+        except _LockTimeout:
             raise FlushError(
                 self._path,
                 f"could not take the lock within {self._lock_timeout:g} s (other processes"

@@ -306,6 +306,20 @@ def test_a_flush_that_cannot_keep_the_owner_writes_nothing(shared_dir: Path) -> 
     assert sorted(p.name for p in shared_dir.iterdir()) == [path.name, lock_path_for(path).name]
 
 
+def test_a_lock_file_that_cannot_be_created_is_named_as_the_reason(shared_dir: Path) -> None:
+    """uid 65534 owns the file but may not create files in root's directory."""
+    os.chown(shared_dir, 0, 0)
+    path = shared_dir / ".axon-server__global.session.json"
+    original = encode_entries([entry("server", "1")])
+    path.write_bytes(original)
+    os.chown(path, NOBODY, NOBODY)
+    done = flush_as_nobody(path, "nobody", "2")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "cannot open its lock file" in done.stdout and "Permission denied" in done.stdout
+    assert "gone" not in done.stdout
+    assert path.read_bytes() == original
+
+
 def test_a_read_only_file_is_refused_and_the_changes_wait(tmp_path: Path) -> None:
     mgr = ScopedSessionManager(tmp_path / "axon-server")
     mgr.persist("global", "k", "1", "s")
