@@ -208,6 +208,8 @@ class SessionStore:
         self._image: EncodedImage | None = None
         #: The file as it was when it failed to read: unchanged, it is not read again.
         self._error_sig: FileSignature | None = None
+        #: When the last read of the file began (`time.time_ns`), for the racy rule.
+        self._read_started_ns = 0
         try:
             self._adopt(self._read_disk())
         except StoreUnreadableError as exc:
@@ -358,14 +360,18 @@ class SessionStore:
         can still change within the same timestamp tick, keeping inode, size and
         mtime; its signature is dropped, so the next `reload` reads it again.
         """
-        started = time.time_ns()
+        self._read_started_ns = time.time_ns()
         result = read_entries_file(self._path, self._retry_budget)
         if result is None:
             return {}, None
         entries, sig = result
-        if sig is not None and started - sig[2] <= RACY_WINDOW_NS:
-            sig = None
-        return entries_by_key(entries), sig
+        return entries_by_key(entries), self._settled(sig)
+
+    def _settled(self, sig: FileSignature | None) -> FileSignature | None:
+        """`sig` if the file was modified long enough before the last read began, else None."""
+        if sig is None or self._read_started_ns - sig[2] <= RACY_WINDOW_NS:
+            return None
+        return sig
 
     def _adopt(self, disk: tuple[dict[str, MemoryEntry], FileSignature | None]) -> None:
         """Take the disk's entries with this process's unflushed changes on top."""
@@ -390,7 +396,7 @@ class SessionStore:
 
     def _mark_unreadable(self, exc: StoreUnreadableError) -> None:
         self._error = exc
-        self._error_sig = self._current_sig()
+        self._error_sig = self._settled(self._current_sig())
 
     def reload(self) -> bool:
         """Re-read the file, keeping unflushed changes on top; True if the store changed.

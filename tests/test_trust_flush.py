@@ -153,6 +153,25 @@ def test_a_reload_sees_a_same_size_rewrite_within_one_second(coarse_dir: Path) -
     assert reader.retrieve("k") == entry("k", "new")
 
 
+def test_a_bad_file_made_good_within_one_second_is_read_again(coarse_dir: Path) -> None:
+    """An unreadable file's signature is as racy as a good one's."""
+    path = coarse_dir / ".axon-server__global.session.json"
+    good = encode_entries([entry("k", "v")])
+    bad = good.replace(b'"v"', b"123")  # complete, but the value is not a string
+    assert len(bad) == len(good)
+    for _attempt in range(5):
+        start_of_a_second()
+        path.write_bytes(bad)
+        reader = SessionStore("", path=path, retry_budget=0.05)
+        assert reader.error is not None
+        if same_second_rewrite(path, good):
+            break
+    else:
+        pytest.fail("could not rewrite the file within one second in five tries")
+    assert reader.reload() is True
+    assert reader.error is None and reader.retrieve("k") == entry("k", "v")
+
+
 def test_racing_writers_lose_no_update_and_resurrect_no_purge(coarse_dir: Path) -> None:
     """Writers race on one file that keeps its size: updates of existing keys, and purges."""
     writers, rounds = 6, 60
