@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import stat
@@ -24,20 +25,73 @@ def temp_prefix(path: Path) -> str:
     return f"{path.name}."
 
 
+def directory_gone(directory: Path) -> FileNotFoundError:
+    """The error for a write into a directory that was deleted or moved away."""
+    return FileNotFoundError(
+        errno.ENOENT, f"the directory {directory} is gone (deleted or moved away)"
+    )
+
+
+def _refusal(path: Path, st: os.stat_result) -> OSError | None:
+    """Why an existing `path` must not be replaced at all, or None."""
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        return OSError(
+            errno.ELOOP,
+            f"it is a symbolic link to {target}; replacing it would put a copy in place of"
+            " the link, so write to the target itself",
+        )
+    mode = stat.S_IMODE(st.st_mode)
+    if stat.S_ISREG(st.st_mode) and not mode & 0o222:
+        return PermissionError(errno.EACCES, f"the file is read-only (mode {mode:04o})")
+    return None
+
+
+def _give_owner(fd: int, st: os.stat_result) -> None:
+    """Give the temp file `st`'s owner and group, or refuse: a flush never takes a file over."""
+    mine = os.fstat(fd)
+    if (mine.st_uid, mine.st_gid) == (st.st_uid, st.st_gid):
+        return
+    try:
+        os.fchown(fd, st.st_uid, st.st_gid)
+    except PermissionError:
+        raise PermissionError(
+            errno.EPERM,
+            f"it belongs to uid {st.st_uid}, gid {st.st_gid}, and this process (uid"
+            f" {os.geteuid()}) cannot give a replacement that owner",
+        ) from None
+
+
 def atomic_write(path: Path, data: bytes) -> FileSignature:
     """Write `data` to `path` through a temp file, fsync, `os.replace`, fsync the directory.
 
     On any failure the temp file is removed and the live file is untouched. New files
-    get mode 0600; an existing file keeps its mode.
+    get mode 0600; an existing file keeps its mode, owner and group. Refused, with
+    nothing written: a symbolic link at `path` (the rename would replace the link
+    with a copy), a file without any write bit, and a file whose owner or group this
+    process cannot give the replacement (another account's file, written by non-root).
     """
     try:
-        existing_mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
+        existing: os.stat_result | None = os.lstat(path)
     except FileNotFoundError:
-        existing_mode = None
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=path.parent)
+        existing = None
+    if existing is not None:
+        refusal = _refusal(path, existing)
+        if refusal is not None:
+            raise refusal
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=path.parent)
+    except FileNotFoundError:
+        raise directory_gone(path.parent) from None
     try:
         try:
-            os.fchmod(fd, NEW_FILE_MODE if existing_mode is None else existing_mode)
+            if existing is not None:
+                _give_owner(fd, existing)
+            # After the chown, which may clear set-id bits.
+            os.fchmod(fd, NEW_FILE_MODE if existing is None else stat.S_IMODE(existing.st_mode))
             view = memoryview(data)
             while view:
                 written = os.write(fd, view)

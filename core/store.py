@@ -9,13 +9,12 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
-from .atomic import FileSignature, atomic_write, signature, sweep_stale_temps
+from .atomic import FileSignature, atomic_write, directory_gone, signature, sweep_stale_temps
 from .codec import (
     DecodeFailure,
     EncodedImage,
@@ -34,9 +33,6 @@ from .errors import (
     ValueTooLargeError,
 )
 from .naming import lock_path_for, memory_path_for, store_path_for
-
-if TYPE_CHECKING:
-    import filelock
 
 Clock = Callable[[], float]
 
@@ -58,6 +54,12 @@ _NOT_REGULAR = (
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISSOCK, "a socket"),
 )
+#: The coarsest file timestamps in use (FAT's 2 s; ext2/ext3 and, before Linux 6.13,
+#: ext4 and xfs tick once a second or once a jiffy). A file modified less than this
+#: before it was read can be rewritten, size and all, without its mtime moving.
+RACY_WINDOW_NS = 2_000_000_000
+#: What a flush that fails leaves behind; true of every path through `atomic_write`.
+NOTHING_WRITTEN = "nothing was written and the changes wait for the next flush"
 
 
 def _check_text(field: str, text: object) -> bytes:
@@ -171,13 +173,72 @@ class PublishedMemory:
     mtime: float
 
 
+class _LockTimeout(Exception):
+    """Internal: the store lock stayed taken for the whole `lock_timeout`."""
+
+
+def _open_lock_file(lock: Path, store: Path) -> int:
+    """Open (creating if need be) the sidecar lock file, as another account can share it.
+
+    Never creates the directory (a deleted store directory fails the flush instead
+    of coming back empty), never follows a symbolic link and never truncates. A
+    lock file that another account created is made the store file's (owner, group
+    and mode), where this process may: root flushing first must not lock the
+    server out. A lock file this process may only read still locks: flock needs
+    no write access.
+    """
+    flags = os.O_CLOEXEC | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(lock, flags | os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        raise directory_gone(lock.parent) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(exc.errno, f"its lock file {lock} is a symbolic link") from None
+        fd = -1
+        if isinstance(exc, PermissionError):
+            with suppress(OSError):
+                fd = os.open(lock, flags | os.O_RDONLY)
+        if fd < 0:
+            reason = f"cannot open its lock file {lock}: {exc.strerror}"
+            raise OSError(exc.errno, reason) from None
+    try:
+        owner = os.stat(store)
+    except OSError:
+        return fd
+    mine = os.fstat(fd)
+    with suppress(OSError):
+        if (mine.st_uid, mine.st_gid) != (owner.st_uid, owner.st_gid):
+            os.fchown(fd, owner.st_uid, owner.st_gid)
+        if stat.S_IMODE(mine.st_mode) != stat.S_IMODE(owner.st_mode) & 0o666:
+            os.fchmod(fd, stat.S_IMODE(owner.st_mode) & 0o666)
+    return fd
+
+
+def _try_flock(fd: int) -> bool:
+    """One non-blocking try; False while another process holds the lock."""
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+            return False
+        raise
+    return True
+
+
 class SessionStore:
     """One scope: an ephemeral memory layer and a file-backed store layer.
 
     Unlike Axon's, an unparsable file never loads as empty (the scope turns
     read-only instead), flushes are atomic and locked, and a flush re-reads the
     file so that only this process's own changes are applied: last writer wins
-    per key, never per file.
+    per key, never per file. A flush keeps the file's owner, group and mode, and
+    refuses (nothing written, changes kept) what it cannot replace faithfully: a
+    read-only file, another account's file it cannot chown, a deleted directory,
+    and a symbolic link at the store path, which is read through but never
+    replaced by a copy.
     """
 
     def __init__(
@@ -213,11 +274,12 @@ class SessionStore:
         self._memory_dirty = False
         self._error: StoreUnreadableError | None = None
         self._disk_sig: FileSignature | None = None
-        self._file_lock: filelock.BaseFileLock | None = None
         #: The file as last written, kept in step so the next flush only encodes changes.
         self._image: EncodedImage | None = None
         #: The file as it was when it failed to read: unchanged, it is not read again.
         self._error_sig: FileSignature | None = None
+        #: When the last read of the file began (`time.time_ns`), for the racy rule.
+        self._read_started_ns = 0
         try:
             self._adopt(self._read_disk())
         except StoreUnreadableError as exc:
@@ -362,11 +424,24 @@ class SessionStore:
     # ── disk ───────────────────────────────────────────────────────────────
 
     def _read_disk(self) -> tuple[dict[str, MemoryEntry], FileSignature | None]:
+        """The file's entries, and a signature only when it can later prove "unchanged".
+
+        The "racy git" rule: a file modified within `RACY_WINDOW_NS` before the read
+        can still change within the same timestamp tick, keeping inode, size and
+        mtime; its signature is dropped, so the next `reload` reads it again.
+        """
+        self._read_started_ns = time.time_ns()
         result = read_entries_file(self._path, self._retry_budget, self._max_file_bytes)
         if result is None:
             return {}, None
         entries, sig = result
-        return entries_by_key(entries), sig
+        return entries_by_key(entries), self._settled(sig)
+
+    def _settled(self, sig: FileSignature | None) -> FileSignature | None:
+        """`sig` if the file was modified long enough before the last read began, else None."""
+        if sig is None or self._read_started_ns - sig[2] <= RACY_WINDOW_NS:
+            return None
+        return sig
 
     def _adopt(self, disk: tuple[dict[str, MemoryEntry], FileSignature | None]) -> None:
         """Take the disk's entries with this process's unflushed changes on top."""
@@ -391,10 +466,13 @@ class SessionStore:
 
     def _mark_unreadable(self, exc: StoreUnreadableError) -> None:
         self._error = exc
-        self._error_sig = self._current_sig()
+        self._error_sig = self._settled(self._current_sig())
 
     def reload(self) -> bool:
         """Re-read the file, keeping unflushed changes on top; True if the store changed.
+
+        Skipped only when the file's signature is unchanged and was taken safely
+        (see `_read_disk`): a recently modified file is always read again.
 
         An unreadable file keeps the last good entries in memory, marks the scope
         unreadable (writes refused) and raises; a later successful reload clears it.
@@ -416,44 +494,39 @@ class SessionStore:
             self._adopt(disk)
             return before != self._store
 
-    def _lock(self) -> filelock.BaseFileLock:
-        import filelock
-
-        if self._file_lock is None:
-            # Waiting is `_locked`'s: each acquire here is a single try.
-            self._file_lock = filelock.FileLock(
-                lock_path_for(self._path), mode=0o600, preserve_lock_file=True
-            )
-        return self._file_lock
-
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """Hold the file lock, waiting for it with growing, jittered sleeps.
+        """Hold the store's lock (`_open_lock_file`), waiting with growing, jittered sleeps.
 
-        filelock polls at one fixed interval: with dozens of writers waiting,
-        polls every few milliseconds starve the one holding the lock of CPU.
-        Backing off from 1 ms to 50 ms keeps a free lock instant to take and
-        the waiters nearly idle. Raises `filelock.Timeout` after `lock_timeout`.
+        With dozens of writers waiting, polls every few milliseconds starve the one
+        holding the lock of CPU. Backing off from 1 ms to 50 ms keeps a free lock
+        instant to take and the waiters nearly idle. The lock is a `flock` on the
+        sidecar, so `filelock.FileLock` on the same file excludes it too. Raises
+        `_LockTimeout` after `lock_timeout`.
         """
-        import filelock
-
-        lock = self._lock()
+        lock = lock_path_for(self._path)
         deadline = time.monotonic() + self._lock_timeout
         delay = 0.001
         while True:
+            fd = _open_lock_file(lock, self._path)
             try:
-                lock.acquire(timeout=0)
-                break
-            except filelock.Timeout:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise
-                time.sleep(min(delay * (0.5 + random.random() / 2), remaining))
-                delay = min(delay * 2, 0.05)
+                while not _try_flock(fd):
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise _LockTimeout
+                    time.sleep(min(delay * (0.5 + random.random() / 2), remaining))
+                    delay = min(delay * 2, 0.05)
+                if os.fstat(fd).st_nlink:
+                    break
+                # Deleted while we waited: its next taker opens a new file, so lock that one.
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)
         try:
             yield
         finally:
-            lock.release()
+            os.close(fd)  # Closing the only descriptor releases the flock.
 
     def flush(self) -> bool:
         """Write this process's store changes (and, if enabled, publish memory).
@@ -472,62 +545,78 @@ class SessionStore:
                 wrote = True
             return wrote
 
-    def _flush_store(self) -> None:
-        import filelock  # Only writers need it: a reader (the browser) starts without it.
+    def _disk_holds(self, image: EncodedImage) -> bool:
+        """Whether the file holds exactly `image`'s bytes; call under the lock.
 
+        Metadata never decides this: on a filesystem with coarse timestamps another
+        writer's same-size rewrite keeps the mtime, and a freed inode number comes
+        back for the next temp file. Comparing bytes costs a read and a memcmp,
+        far less than the decode and merge it saves.
+        """
+        expected = image.data()
+        try:
+            fd = os.open(self._path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return False
+        with open(fd, "rb") as handle:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != len(expected):
+                return False
+            data = handle.read(len(expected) + 1)
+        return data == expected
+
+    def _flush_store(self) -> None:
         try:
             with self._locked():
-                if self._disk_unchanged() and self._image is not None:
-                    # Nobody else wrote since our last flush: patch the image.
-                    merged, image = self._store, self._image
+                image = self._image
+                if image is not None and self._disk_holds(image):
+                    # The file is our last write, byte for byte: patch the image.
+                    merged = self._store
                     for key in self._set_keys:
                         image.set(merged[key])
                     for key in self._purged_keys:
                         image.remove(key)
                 else:
-                    if self._disk_unchanged():
-                        merged = self._store
-                    else:
-                        merged, _sig = self._read_disk()
-                        for key in self._set_keys:
-                            merged[key] = self._store[key]
-                        for key in self._purged_keys:
-                            merged.pop(key, None)
                     self._image = None
+                    merged, _sig = self._read_disk()
+                    for key in self._set_keys:
+                        merged[key] = self._store[key]
+                    for key in self._purged_keys:
+                        merged.pop(key, None)
                     image = EncodedImage(merged)
                     merged = {key: merged[key] for key in image.keys}  # file order
                 sweep_stale_temps(self._path)
-                sig = atomic_write(self._path, image.data())
+                atomic_write(self._path, image.data())
         except StoreUnreadableError as exc:
             self._mark_unreadable(exc)
             raise ScopeReadOnlyError(self._name, exc) from None
-        except filelock.Timeout:
+        except _LockTimeout:
             raise FlushError(
                 self._path,
                 f"could not take the lock within {self._lock_timeout:g} s (other processes"
-                " kept it); nothing was written and the changes wait for the next flush",
+                f" kept it); {NOTHING_WRITTEN}",
                 errno.ETIMEDOUT,
             ) from None
         except OSError as exc:
-            raise FlushError(self._path, exc.strerror or str(exc), exc.errno) from None
+            reason = exc.strerror or str(exc)
+            raise FlushError(self._path, f"{reason}; {NOTHING_WRITTEN}", exc.errno) from None
         self._store = merged
         self._steps_shared = False
         self._image = image
         self._set_keys.clear()
         self._purged_keys.clear()
-        self._disk_sig = sig
+        # Just written, so within the filesystem's tick: a signature would prove nothing.
+        self._disk_sig = None
 
     def _flush_memory(self) -> None:
         """Publish the memory layer, under the store's lock so that its sweep is safe."""
-        import filelock
-
         path = self.memory_path()
         entries = sorted(self._memory.values(), key=lambda e: e.key)
         try:
             with self._locked():
                 sweep_stale_temps(path)
                 atomic_write(path, encode_entries(entries))
-        except filelock.Timeout:
+        except _LockTimeout:
             raise FlushError(
                 path,
                 f"could not take the lock within {self._lock_timeout:g} s (other processes"
@@ -535,7 +624,8 @@ class SessionStore:
                 errno.ETIMEDOUT,
             ) from None
         except OSError as exc:
-            raise FlushError(path, exc.strerror or str(exc), exc.errno) from None
+            reason = exc.strerror or str(exc)
+            raise FlushError(path, f"{reason}; {NOTHING_WRITTEN}", exc.errno) from None
         self._memory_dirty = False
 
     def read_published_memory(self) -> PublishedMemory | None:

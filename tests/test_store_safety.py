@@ -330,6 +330,9 @@ def test_an_unchanged_bad_file_is_not_read_again(
 
     path = tmp_path / ".axon-server__global.session.json"
     path.write_bytes(b"[{")
+    # Modified long before it is read: a fresh file could still change unseen within its tick.
+    aged = time.time_ns() - 10 * 10**9
+    os.utime(path, ns=(aged, aged))
     mgr = ScopedSessionManager(tmp_path / "axon-server", retry_budget=0.05)
     assert mgr.scope_error("global") is not None
     real = core.store.read_entries_file
