@@ -17,8 +17,25 @@ FileSignature = tuple[int, int, int]
 """(inode, size, mtime_ns): cheap evidence that a file is the one we last saw."""
 
 
+#: The coarsest file timestamps in use (FAT's 2 s; ext2/ext3 and, before Linux 6.13,
+#: ext4 and xfs tick once a second or once a jiffy). A file modified less than this
+#: before it was read can be rewritten, size and all, without its mtime moving.
+RACY_WINDOW_NS = 2_000_000_000
+
+
 def signature(st: os.stat_result) -> FileSignature:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def settled(sig: FileSignature | None, read_started_ns: int) -> FileSignature | None:
+    """`sig` if it can later prove "unchanged", else None (the "racy git" rule).
+
+    A file modified within `RACY_WINDOW_NS` before the read began can still change
+    within the same timestamp tick, keeping inode, size and mtime.
+    """
+    if sig is None or read_started_ns - sig[2] <= RACY_WINDOW_NS:
+        return None
+    return sig
 
 
 def temp_prefix(path: Path) -> str:

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from .atomic import FileSignature, atomic_write, directory_gone, signature, sweep_stale_temps
+from .atomic import (
+    FileSignature,
+    atomic_write,
+    directory_gone,
+    settled,
+    signature,
+    sweep_stale_temps,
+)
 from .codec import (
     DecodeFailure,
     EncodedImage,
@@ -54,10 +61,6 @@ _NOT_REGULAR = (
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISSOCK, "a socket"),
 )
-#: The coarsest file timestamps in use (FAT's 2 s; ext2/ext3 and, before Linux 6.13,
-#: ext4 and xfs tick once a second or once a jiffy). A file modified less than this
-#: before it was read can be rewritten, size and all, without its mtime moving.
-RACY_WINDOW_NS = 2_000_000_000
 #: What a flush that fails leaves behind; true of every path through `atomic_write`.
 NOTHING_WRITTEN = "nothing was written and the changes wait for the next flush"
 
@@ -426,7 +429,7 @@ class SessionStore:
     def _read_disk(self) -> tuple[dict[str, MemoryEntry], FileSignature | None]:
         """The file's entries, and a signature only when it can later prove "unchanged".
 
-        The "racy git" rule: a file modified within `RACY_WINDOW_NS` before the read
+        The "racy git" rule (`atomic.settled`): a file modified shortly before the read
         can still change within the same timestamp tick, keeping inode, size and
         mtime; its signature is dropped, so the next `reload` reads it again.
         """
@@ -435,13 +438,7 @@ class SessionStore:
         if result is None:
             return {}, None
         entries, sig = result
-        return entries_by_key(entries), self._settled(sig)
-
-    def _settled(self, sig: FileSignature | None) -> FileSignature | None:
-        """`sig` if the file was modified long enough before the last read began, else None."""
-        if sig is None or self._read_started_ns - sig[2] <= RACY_WINDOW_NS:
-            return None
-        return sig
+        return entries_by_key(entries), settled(sig, self._read_started_ns)
 
     def _adopt(self, disk: tuple[dict[str, MemoryEntry], FileSignature | None]) -> None:
         """Take the disk's entries with this process's unflushed changes on top."""
@@ -466,7 +463,7 @@ class SessionStore:
 
     def _mark_unreadable(self, exc: StoreUnreadableError) -> None:
         self._error = exc
-        self._error_sig = self._settled(self._current_sig())
+        self._error_sig = settled(self._current_sig(), self._read_started_ns)
 
     def reload(self) -> bool:
         """Re-read the file, keeping unflushed changes on top; True if the store changed.

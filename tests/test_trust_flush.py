@@ -172,6 +172,34 @@ def test_a_bad_file_made_good_within_one_second_is_read_again(coarse_dir: Path) 
     assert reader.error is None and reader.retrieve("k") == entry("k", "v")
 
 
+def test_the_browser_sees_published_memory_rewritten_within_one_second(
+    coarse_dir: Path,
+) -> None:
+    """The memory sidecar's signature is as racy as the store file's."""
+    from tui.catalog import Catalog
+    from tui.live import LiveReader
+
+    base = coarse_dir / "axon-server"
+    memory = ScopedSessionManager(base).store("global").memory_path()
+    old = encode_entries([entry("m", "old")])
+    new = encode_entries([entry("m", "new")])
+    for _attempt in range(5):
+        start_of_a_second()
+        memory.write_bytes(old)
+        catalog = Catalog(base)
+        catalog.discover()
+        live = LiveReader(catalog)
+        live.remember_files()
+        if same_second_rewrite(memory, new):
+            break
+    else:
+        pytest.fail("could not rewrite the file within one second in five tries")
+    result = live.recheck({memory})
+    assert [c.published for c in result.changes] == [True]
+    published = catalog.manager(str(base)).published_memory("global")
+    assert published is not None and published.entries == [entry("m", "new")]
+
+
 def test_racing_writers_lose_no_update_and_resurrect_no_purge(coarse_dir: Path) -> None:
     """Writers race on one file that keeps its size: updates of existing keys, and purges."""
     writers, rounds = 6, 60

@@ -9,6 +9,7 @@ from operator import ne
 from pathlib import Path
 
 from core import MemoryEntry, ScopeError
+from core.atomic import FileSignature, settled, signature
 from core.naming import parse_scope_file
 
 from .catalog import Catalog, ScopeRef
@@ -60,19 +61,28 @@ class LiveReader:
         self.catalog = catalog
         #: Scopes whose file existed when last looked at: only those can be deleted.
         self._had_file: set[ScopeRef] = set()
-        #: (inode, size, mtime) of each scope's published memory file when last read.
-        self._memory_sig: dict[ScopeRef, tuple[int, int, int] | None] = {}
+        #: Signature of each scope's published memory file when last read; None when
+        #: there was no file, or when one written too recently proves nothing (see
+        #: `core.atomic.settled`): those are read again.
+        self._memory_sig: dict[ScopeRef, FileSignature | None] = {}
+        self._memory_missing: set[ScopeRef] = set()
 
     def _memory_moved(self, ref: ScopeRef, path: Path) -> bool:
         """Whether a published memory file appeared, went or was rewritten since last asked."""
+        started = time.time_ns()
         try:
-            st = path.stat()
-            sig: tuple[int, int, int] | None = (st.st_ino, st.st_size, st.st_mtime_ns)
+            sig: FileSignature | None = signature(path.stat())
         except OSError:
-            sig = None
-        if ref in self._memory_sig and self._memory_sig[ref] == sig:
+            if ref in self._memory_missing:
+                return False
+            self._memory_missing.add(ref)
+            self._memory_sig.pop(ref, None)
+            return True
+        self._memory_missing.discard(ref)
+        known = self._memory_sig.get(ref)
+        if known is not None and known == sig:
             return False
-        self._memory_sig[ref] = sig
+        self._memory_sig[ref] = settled(sig, started)
         return True
 
     def remember_files(self) -> None:
@@ -81,7 +91,7 @@ class LiveReader:
             store = self.catalog.manager(ref.base).store(ref.scope)
             if store.store_path().exists():
                 self._had_file.add(ref)
-            if ref not in self._memory_sig:
+            if ref not in self._memory_sig and ref not in self._memory_missing:
                 self._memory_moved(ref, store.memory_path())
 
     def _ref_for(self, path: Path) -> tuple[ScopeRef, bool] | None:
