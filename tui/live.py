@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from operator import ne
 from pathlib import Path
 
-from core import MemoryEntry, ScopeError
-from core.atomic import FileSignature, settled, signature
-from core.naming import parse_scope_file
+from axon_scopes.core import MemoryEntry, ScopeError, SessionStore
+from axon_scopes.core.atomic import FileSignature, settled, signature
+from axon_scopes.core.naming import parse_scope_file
 
 from .catalog import Catalog, ScopeRef
 
@@ -61,29 +61,33 @@ class LiveReader:
         self.catalog = catalog
         #: Scopes whose file existed when last looked at: only those can be deleted.
         self._had_file: set[ScopeRef] = set()
-        #: Signature of each scope's published memory file when last read; None when
-        #: there was no file, or when one written too recently proves nothing (see
-        #: `core.atomic.settled`): those are read again.
-        self._memory_sig: dict[ScopeRef, FileSignature | None] = {}
-        self._memory_missing: set[ScopeRef] = set()
+        #: Each scope's published memory as last read: the file's signature (None when
+        #: it proves nothing, see `core.atomic.settled`) and its entries (or the error).
+        self._memory_seen: dict[ScopeRef, tuple[FileSignature | None, object]] = {}
 
-    def _memory_moved(self, ref: ScopeRef, path: Path) -> bool:
-        """Whether a published memory file appeared, went or was rewritten since last asked."""
+    def _memory_moved(self, ref: ScopeRef, store: SessionStore) -> bool:
+        """Whether a scope's published memory appeared, went or changed since last asked.
+
+        A signature taken long enough after the file was written proves it unchanged
+        without a read. Otherwise the entries are read and compared: a same-size
+        rewrite within one timestamp tick keeps inode, size and mtime.
+        """
         started = time.time_ns()
         try:
-            sig: FileSignature | None = signature(path.stat())
+            sig: FileSignature | None = signature(store.memory_path().stat())
         except OSError:
-            if ref in self._memory_missing:
-                return False
-            self._memory_missing.add(ref)
-            self._memory_sig.pop(ref, None)
-            return True
-        self._memory_missing.discard(ref)
-        known = self._memory_sig.get(ref)
-        if known is not None and known == sig:
+            sig = None
+        seen = self._memory_seen.get(ref)
+        if seen is not None and seen[0] is not None and seen[0] == sig:
             return False
-        self._memory_sig[ref] = settled(sig, started)
-        return True
+        content: object
+        try:
+            published = store.read_published_memory()
+            content = None if published is None else published.entries
+        except ScopeError as exc:
+            content = str(exc)
+        self._memory_seen[ref] = (settled(sig, started), content)
+        return seen is None or seen[1] != content
 
     def remember_files(self) -> None:
         """Note which scopes have files now (after a scan read them)."""
@@ -91,8 +95,8 @@ class LiveReader:
             store = self.catalog.manager(ref.base).store(ref.scope)
             if store.store_path().exists():
                 self._had_file.add(ref)
-            if ref not in self._memory_sig and ref not in self._memory_missing:
-                self._memory_moved(ref, store.memory_path())
+            if ref not in self._memory_seen:
+                self._memory_moved(ref, store)
 
     def _ref_for(self, path: Path) -> tuple[ScopeRef, bool] | None:
         """(scope, is_memory_sidecar) for a store file path, discovering new scopes."""
@@ -157,7 +161,7 @@ class LiveReader:
             if had_error:
                 return ScopeChange(ref)
             return ScopeChange(ref, error=getattr(exc, "reason", str(exc)))
-        published = (check_memory and self._memory_moved(ref, store.memory_path())) or had_error
+        published = (check_memory and self._memory_moved(ref, store)) or had_error
         if not changed:
             return ScopeChange(ref, published=published)
         if not count:
