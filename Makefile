@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 # An editable install runs from the source tree: compile it as pip would an installed
 # package, so that every start (even under PYTHONDONTWRITEBYTECODE) skips compiling.
 compiled: $(STAMP)
-	$(BIN)/python -m compileall -q core tui
+	$(BIN)/python -m compileall -q axon_scopes core tui
 
 demo: compiled
 	$(BIN)/axon-scopes demo

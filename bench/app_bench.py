@@ -52,7 +52,7 @@ class Contender:
 
 
 def _ours(path: Path) -> list[str]:
-    return [sys.executable, "-m", "tui.cli", str(path.parent / "axon-server")]
+    return [sys.executable, "-m", "axon_scopes", str(path.parent / "axon-server")]
 
 
 def contenders(full: bool) -> list[Contender]:
@@ -183,7 +183,7 @@ def byte_compile() -> None:
     start (and nothing is cached under PYTHONDONTWRITEBYTECODE). Timing that
     compile on every start would measure the install, not the app.
     """
-    for package in ("core", "tui", "bench"):
+    for package in ("axon_scopes", "core", "tui", "bench"):
         compileall.compile_dir(ROOT / package, quiet=1)
 
 

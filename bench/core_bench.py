@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import MemoryEntry, ScopedSessionManager, SessionStore
-from core.codec import decode_entries
+from axon_scopes.core import MemoryEntry, ScopedSessionManager, SessionStore
+from axon_scopes.core.codec import decode_entries
 
 from .data import write_scope
 

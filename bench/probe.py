@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from tui.app import make_app
+from axon_scopes.tui.app import make_app
 
 
 async def main(path: str) -> None:

@@ -36,7 +36,7 @@ def race_value(round_: int) -> str:
 
 def race(path: Path, writer: int, rounds: int) -> None:
     """Says `ready` once loaded, and starts when stdin closes: all writers start at once."""
-    from core import SessionStore
+    from axon_scopes.core import SessionStore
 
     store = SessionStore("", path=path)
     print("ready", flush=True)
@@ -50,7 +50,7 @@ def race(path: Path, writer: int, rounds: int) -> None:
 
 
 def flush_one(path: Path, key: str, value: str) -> int:
-    from core import FlushError, SessionStore
+    from axon_scopes.core import FlushError, SessionStore
 
     store = SessionStore("", path=path)
     store.persist(key, value, "other-account")

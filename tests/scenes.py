@@ -14,9 +14,9 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from core import ScopedSessionManager
-from tui.app import ScopesApp
-from tui.demo import populate
+from axon_scopes.core import ScopedSessionManager
+from axon_scopes.tui.app import ScopesApp
+from axon_scopes.tui.demo import populate
 
 from .tui_support import SIZE, open_app, settle
 

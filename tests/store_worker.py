@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from core import FlushError, ScopedSessionManager
+from axon_scopes.core import FlushError, ScopedSessionManager
 
 
 def write(base: str, prefix: str, count: int) -> None:
@@ -76,8 +76,8 @@ def inplace_burst(path: str, count: int, gap: float) -> None:
     """COUNT Axon-style flushes: truncate the live file, then write it in small chunks."""
     import time
 
-    from core import MemoryEntry
-    from core.codec import encode_entries
+    from axon_scopes.core import MemoryEntry
+    from axon_scopes.core.codec import encode_entries
 
     entries = [MemoryEntry("base", "always here", 1, "seed")]
     for i in range(count):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, TextArea
 
-from core import ScopedSessionManager
-from tui.app import ScopesApp
-from tui.dialogs import (
+from axon_scopes.core import ScopedSessionManager
+from axon_scopes.tui.app import ScopesApp
+from axon_scopes.tui.dialogs import (
     AddDialog,
     BulkPurgeDialog,
     ConflictDialog,
@@ -20,8 +20,8 @@ from tui.dialogs import (
     MessageDialog,
     PurgeDialog,
 )
-from tui.widgets.detail import DetailPane
-from tui.widgets.entry_table import EntryTable
+from axon_scopes.tui.widgets.detail import DetailPane
+from axon_scopes.tui.widgets.entry_table import EntryTable
 
 from .tui_support import SIZE, demo_store, open_app, settle
 
@@ -448,9 +448,9 @@ async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """First screenful first; the full index replaces it; an older load's rows never win."""
-    from tui import app as app_module
-    from tui.messages import ScopeRowsLoaded
-    from tui.model import Row, RowIndex
+    from axon_scopes.tui import app as app_module
+    from axon_scopes.tui.messages import ScopeRowsLoaded
+    from axon_scopes.tui.model import Row, RowIndex
 
     monkeypatch.setattr(app_module, "PREVIEW_ABOVE", 20)
     monkeypatch.setattr(app_module, "SORT_ROWS_ABOVE", 50)  # rows held in key order
@@ -509,7 +509,7 @@ async def test_a_big_scope_shares_its_source_steps_before_the_rows_are_built(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Read from a file, every entry has its own copy of its step; the rows must not keep them."""
-    from tui import app as app_module
+    from axon_scopes.tui import app as app_module
 
     monkeypatch.setattr(app_module, "SHARE_STEPS_ABOVE", 50)
     base = tmp_path / "axon-server"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core import ScopedSessionManager
-from tui.catalog import Catalog
+from axon_scopes.core import ScopedSessionManager
+from axon_scopes.tui.catalog import Catalog
 
 
 def slow_opening(opened: list[str]):

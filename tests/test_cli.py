@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *args], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "axon_scopes", *args], cwd=ROOT, capture_output=True, text=True
     )
 
 

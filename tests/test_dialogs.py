@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, RadioButton, Static, TextArea
 
-from tui.dialogs import (
+from axon_scopes.tui.dialogs import (
     DIALOGS_CSS_PATH,
     AddDialog,
     AddResult,
@@ -31,8 +31,8 @@ from tui.dialogs import (
     MessageDialog,
     PurgeDialog,
 )
-from tui.dialogs.bulk_purge import RowPreview
-from tui.model import Row
+from axon_scopes.tui.dialogs.bulk_purge import RowPreview
+from axon_scopes.tui.model import Row
 
 SIZE = (100, 34)
 HOSTILE = [

@@ -9,9 +9,9 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-from tui.model import SORT_COLUMNS, Row, RowDiff, RowIndex, SortColumn, row_matches
-from tui.widgets import entry_table
-from tui.widgets.entry_table import Columns, EntryTable
+from axon_scopes.tui.model import SORT_COLUMNS, Row, RowDiff, RowIndex, SortColumn, row_matches
+from axon_scopes.tui.widgets import entry_table
+from axon_scopes.tui.widgets.entry_table import Columns, EntryTable
 
 NOW = 1_763_900_000
 SIZE = (100, 30)

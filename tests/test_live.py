@@ -20,10 +20,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from core import MemoryEntry, ScopedSessionManager
-from tui.app import ScopesApp
-from tui.dialogs import EditDialog
-from tui.live import _count_changes
+from axon_scopes.core import MemoryEntry, ScopedSessionManager
+from axon_scopes.tui.app import ScopesApp
+from axon_scopes.tui.dialogs import EditDialog
+from axon_scopes.tui.live import _count_changes
 
 from .tui_support import SIZE, open_app, settle
 
@@ -332,7 +332,7 @@ async def test_conflict_with_a_writer_process_while_the_dialog_is_open(tmp_path:
         area.text += " too"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        from tui.dialogs import ConflictDialog
+        from axon_scopes.tui.dialogs import ConflictDialog
 
         assert isinstance(app.screen, ConflictDialog)
         await pilot.click("#mine")
@@ -361,7 +361,7 @@ async def test_published_memory_shows_read_only_with_its_age(tmp_path: Path) -> 
 
 
 async def test_purge_asks_again_when_a_writer_process_changed_the_entry(tmp_path: Path) -> None:
-    from tui.dialogs import PurgeDialog
+    from axon_scopes.tui.dialogs import PurgeDialog
 
     base = seed(tmp_path)
     app = open_app(base, watch=True)

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from core import MemoryEntry
-from tui import model
-from tui.model import (
+from axon_scopes.core import MemoryEntry
+from axon_scopes.tui import model
+from axon_scopes.tui.model import (
     SORT_COLUMNS,
     Hits,
     Row,

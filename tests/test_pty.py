@@ -19,7 +19,7 @@ import termios
 import time
 from pathlib import Path
 
-from core import ScopedSessionManager
+from axon_scopes.core import ScopedSessionManager
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +36,7 @@ FORBIDDEN = [b"\x1b]0;PWNED-TITLE", b"\x1b[31mRED-FROM-DATA", "\u202e".encode(),
 
 LIVE_WRITER = """
 import sys, time
-from core import ScopedSessionManager
+from axon_scopes.core import ScopedSessionManager
 mgr = ScopedSessionManager(sys.argv[1])
 for i in range(40):
     mgr.persist("global", "live.counter", str(i), "writer")
@@ -72,7 +72,7 @@ def test_real_app_in_a_pty_with_hostile_values_and_a_live_writer(tmp_path: Path)
     pid, fd = pty.fork()
     if pid == 0:  # the child: become the app
         os.chdir(ROOT)
-        os.execve(sys.executable, [sys.executable, "-m", "tui.cli", str(base)], env)
+        os.execve(sys.executable, [sys.executable, "-m", "axon_scopes", str(base)], env)
     output = bytearray()
     writer = None
     try:

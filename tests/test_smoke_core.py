@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from core import ScopedSessionManager
+from axon_scopes.core import ScopedSessionManager
 
 
 def test_round_trip(tmp_path: Path) -> None:

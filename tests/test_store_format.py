@@ -11,8 +11,8 @@ import threading
 import time
 from pathlib import Path
 
-from core import MemoryEntry, ScopedSessionManager, SessionStore, store_path_for
-from core.naming import scope_from_file_name
+from axon_scopes.core import MemoryEntry, ScopedSessionManager, SessionStore, store_path_for
+from axon_scopes.core.naming import scope_from_file_name
 
 T = 1_763_900_000
 

@@ -1,4 +1,4 @@
-"""`core` stays usable without Textual: importing it must not import it."""
+"""`axon_scopes.core` stays usable without Textual: importing it must not import it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from pathlib import Path
 
 
 def test_core_does_not_import_textual() -> None:
-    code = "import sys, core; core.ScopedSessionManager; print('textual' in sys.modules)"
+    code = (
+        "import sys; from axon_scopes.core import ScopedSessionManager;"
+        " print('textual' in sys.modules)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=Path(__file__).resolve().parent.parent,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from core import FlushError, ScopedSessionManager
-from core.naming import lock_path_for
+from axon_scopes.core import FlushError, ScopedSessionManager
+from axon_scopes.core.naming import lock_path_for
 
 ROOT = Path(__file__).resolve().parent.parent
 

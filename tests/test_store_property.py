@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import InvalidEntryError, ScopedSessionManager
+from axon_scopes.core import InvalidEntryError, ScopedSessionManager
 
 #: Every code point, with lone surrogates, controls and bidi overrides made common.
 text = st.text(

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-import core.store as store_module
-from core import (
+import axon_scopes.core.store as store_module
+from axon_scopes.core import (
     FlushError,
     InvalidEntryError,
     InvalidScopeNameError,
@@ -23,7 +23,7 @@ from core import (
     StoreUnreadableError,
     ValueTooLargeError,
 )
-from core.codec import cut_short
+from axon_scopes.core.codec import cut_short
 
 GOOD = b'[{"key": "k", "value": "v", "timestamp": 1, "source_step": "s"}]'
 ENTRY = b'{"key": "k", "value": "v", "timestamp": 1, "source_step": "s"}'
@@ -326,8 +326,6 @@ def test_an_unchanged_bad_file_is_not_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Reloading a scope whose bad bytes did not change answers without re-reading them."""
-    import core.store
-
     path = tmp_path / ".axon-server__global.session.json"
     path.write_bytes(b"[{")
     # Modified long before it is read: a fresh file could still change unseen within its tick.
@@ -335,14 +333,14 @@ def test_an_unchanged_bad_file_is_not_read_again(
     os.utime(path, ns=(aged, aged))
     mgr = ScopedSessionManager(tmp_path / "axon-server", retry_budget=0.05)
     assert mgr.scope_error("global") is not None
-    real = core.store.read_entries_file
+    real = store_module.read_entries_file
     reads: list[Path] = []
 
     def counting(file: Path, budget: float, *limits: int) -> object:
         reads.append(file)
         return real(file, budget, *limits)
 
-    monkeypatch.setattr(core.store, "read_entries_file", counting)
+    monkeypatch.setattr(store_module, "read_entries_file", counting)
     for _ in range(5):
         with pytest.raises(StoreUnreadableError):
             mgr.reload("global")

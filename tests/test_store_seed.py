@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from core import ScopedEntry, ScopedSessionManager, ScopeSummary, daemon_scope, flow_scope
+from axon_scopes.core import (
+    ScopedEntry,
+    ScopedSessionManager,
+    ScopeSummary,
+    daemon_scope,
+    flow_scope,
+)
 
 
 @pytest.fixture

@@ -20,12 +20,12 @@ import pytest
 from textual.content import Content
 from textual.widgets import Checkbox, Input, TextArea
 
-from core import ScopedSessionManager
-from tui.app import ScopesApp
-from tui.dialogs import EditDialog, ExportDialog, PurgeDialog
-from tui.display import as_json, one_line, safe
-from tui.widgets.header import StoreHeader
-from tui.widgets.safe_inputs import hidden_characters, scrub
+from axon_scopes.core import ScopedSessionManager
+from axon_scopes.tui.app import ScopesApp
+from axon_scopes.tui.dialogs import EditDialog, ExportDialog, PurgeDialog
+from axon_scopes.tui.display import as_json, one_line, safe
+from axon_scopes.tui.widgets.header import StoreHeader
+from axon_scopes.tui.widgets.safe_inputs import hidden_characters, scrub
 
 from .tui_support import SIZE, open_app, settle
 

@@ -22,11 +22,11 @@ from typing import Any
 
 import pytest
 
-from core import InvalidScopeNameError, ScopedSessionManager, StoreUnreadableError
-from core.atomic import TEMP_SUFFIX, temp_prefix
-from core.naming import MAX_FILE_NAME_BYTES
-from tui.catalog import Catalog, base_names_in
-from tui.watcher import is_store_file
+from axon_scopes.core import InvalidScopeNameError, ScopedSessionManager, StoreUnreadableError
+from axon_scopes.core.atomic import TEMP_SUFFIX, temp_prefix
+from axon_scopes.core.naming import MAX_FILE_NAME_BYTES
+from axon_scopes.tui.catalog import Catalog, base_names_in
+from axon_scopes.tui.watcher import is_store_file
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = b'[{"key": "k", "value": "v", "timestamp": 1, "source_step": "s"}]'
@@ -34,7 +34,7 @@ GOOD = b'[{"key": "k", "value": "v", "timestamp": 1, "source_step": "s"}]'
 #: Opens a store in a fresh interpreter and reports what every scope looks like.
 PROBE = """
 import json, sys
-from core import ScopedSessionManager
+from axon_scopes.core import ScopedSessionManager
 options = json.loads(sys.argv[2])
 mgr = ScopedSessionManager(sys.argv[1], **options)
 summary = [[s.scope, s.memory_count, s.store_count] for s in mgr.summary()]
@@ -129,7 +129,7 @@ def test_the_size_ceiling_is_an_option_of_the_manager(tmp_path: Path) -> None:
 
 
 def test_the_command_line_takes_a_size_ceiling() -> None:
-    from tui.cli import build_parser, parse_size
+    from axon_scopes.tui.cli import build_parser, parse_size
 
     assert build_parser().parse_args(["--max-file-size", "2GiB"]).max_file_size == 2 << 30
     assert parse_size("1500") == 1500
@@ -139,7 +139,7 @@ def test_the_command_line_takes_a_size_ceiling() -> None:
         with pytest.raises(ValueError):
             parse_size(bad)
     done = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "--max-file-size", "lots"],
+        [sys.executable, "-m", "axon_scopes", "--max-file-size", "lots"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -156,7 +156,7 @@ def test_the_real_app_with_a_fifo_at_a_scope_path_still_quits(tmp_path: Path) ->
     pid, fd = pty.fork()
     if pid == 0:  # the child: become the app
         os.chdir(ROOT)
-        args = [sys.executable, "-m", "tui.cli", str(tmp_path / "axon-server")]
+        args = [sys.executable, "-m", "axon_scopes", str(tmp_path / "axon-server")]
         os.execve(sys.executable, args, env)
     output = bytearray()
     status = None
@@ -250,7 +250,7 @@ def test_the_watcher_follows_the_same_rule(name: str, bases: list[str] | None, s
 
 def test_a_file_name_that_is_not_utf8_is_no_scope(tmp_path: Path) -> None:
     """Axon's names are Rust strings, always UTF-8: other bytes were not written by it."""
-    from core.naming import parse_scope_file
+    from axon_scopes.core.naming import parse_scope_file
 
     name = os.fsencode(tmp_path) + b"/.axon-server__flow_\xff.session.json"
     with open(name, "wb") as handle:
@@ -260,7 +260,7 @@ def test_a_file_name_that_is_not_utf8_is_no_scope(tmp_path: Path) -> None:
 
 
 def test_the_one_parser_reads_scope_base_and_kind() -> None:
-    from core.naming import parse_scope_file
+    from axon_scopes.core.naming import parse_scope_file
 
     parsed = parse_scope_file(".axon-server__daemon_worker.memory.json")
     assert parsed is not None
@@ -299,7 +299,7 @@ def test_the_longest_accepted_name_flushes_and_one_byte_more_is_refused(tmp_path
 
 PUBLISHER = """
 import sys
-from core import ScopedSessionManager
+from axon_scopes.core import ScopedSessionManager
 mgr = ScopedSessionManager(sys.argv[1], publish_memory=True)
 print("ready", flush=True)
 i = 0

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from core import FlushError, MemoryEntry, ScopedSessionManager, SessionStore
-from core.codec import encode_entries
-from core.naming import lock_path_for
+from axon_scopes.core import FlushError, MemoryEntry, ScopedSessionManager, SessionStore
+from axon_scopes.core.codec import encode_entries
+from axon_scopes.core.naming import lock_path_for
 from tests.flush_worker import doomed_key, race_key, race_value, spared_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,8 +176,8 @@ def test_the_browser_sees_published_memory_rewritten_within_one_second(
     coarse_dir: Path,
 ) -> None:
     """The memory sidecar's signature is as racy as the store file's."""
-    from tui.catalog import Catalog
-    from tui.live import LiveReader
+    from axon_scopes.tui.catalog import Catalog
+    from axon_scopes.tui.live import LiveReader
 
     base = coarse_dir / "axon-server"
     memory = ScopedSessionManager(base).store("global").memory_path()
@@ -255,18 +255,26 @@ def test_racing_writers_lose_no_update_and_resurrect_no_purge(coarse_dir: Path) 
 # ── 5. other accounts ─────────────────────────────────────────────────────
 
 
+#: Site directories are added as such, so that their .pth files (the editable install's
+#: import hook among them) are read; the directories come as the first argument.
+ADD_SITE_DIRS = "import site, sys; [site.addsitedir(d) for d in sys.argv.pop(1).split(':')]"
+
+
+def sites() -> str:
+    return ":".join(p for p in sys.path if p.endswith("site-packages"))
+
+
 def nobody_python() -> list[str]:
-    """A command that runs this worktree's `core` as uid 65534, or a skip saying why not."""
-    env_path = os.pathsep.join([str(ROOT), *(p for p in sys.path if p.endswith("site-packages"))])
+    """A command that runs this checkout's package as uid 65534, or a skip saying why not."""
     for python in (sys.executable, "/usr/bin/python3"):
         try:
             probe = subprocess.run(
-                [python, "-c", "import core, msgspec"],
+                [python, "-c", f"{ADD_SITE_DIRS}; import axon_scopes.core, msgspec", sites()],
                 user=NOBODY,
                 group=NOBODY,
                 extra_groups=[],
                 cwd="/",
-                env={"PYTHONPATH": env_path},
+                env={"PYTHONPATH": str(ROOT)},
                 capture_output=True,
                 check=False,
             )
@@ -278,14 +286,15 @@ def nobody_python() -> list[str]:
 
 
 def flush_as_nobody(path: Path, key: str, value: str) -> subprocess.CompletedProcess[str]:
-    env_path = os.pathsep.join([str(ROOT), *(p for p in sys.path if p.endswith("site-packages"))])
+    run_worker = f"{ADD_SITE_DIRS}; import runpy; runpy.run_module('tests.flush_worker', "
+    run_worker += "run_name='__main__', alter_sys=True)"
     return subprocess.run(
-        [*nobody_python(), "-m", "tests.flush_worker", "flush", str(path), key, value],
+        [*nobody_python(), "-c", run_worker, sites(), "flush", str(path), key, value],
         user=NOBODY,
         group=NOBODY,
         extra_groups=[],
         cwd=ROOT,
-        env={"PYTHONPATH": env_path},
+        env={"PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=60,

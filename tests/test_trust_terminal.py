@@ -18,7 +18,7 @@ import sys
 import termios
 from pathlib import Path
 
-from core import ScopedSessionManager
+from axon_scopes.core import ScopedSessionManager
 
 from .test_pty import ROOT, read_available
 
@@ -59,7 +59,7 @@ def test_hostile_scope_files_appearing_while_the_app_runs(tmp_path: Path) -> Non
     pid, fd = pty.fork()
     if pid == 0:  # the child: become the app
         os.chdir(ROOT)
-        os.execve(sys.executable, [sys.executable, "-m", "tui.cli", str(base)], env)
+        os.execve(sys.executable, [sys.executable, "-m", "axon_scopes", str(base)], env)
     output = bytearray()
     try:
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core import ScopedSessionManager
-from tui.app import ScopesApp, make_app
-from tui.demo import DEMO_EPOCH, populate
+from axon_scopes.core import ScopedSessionManager
+from axon_scopes.tui.app import ScopesApp, make_app
+from axon_scopes.tui.demo import DEMO_EPOCH, populate
 
 #: "Now" for every app test: one hour after the demo data's newest timestamp.
 NOW = DEMO_EPOCH + 3_600

@@ -24,8 +24,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 from textual.worker import get_current_worker
 
-from core import MemoryEntry, ScopedSessionManager, ScopeError
-from core.store import DEFAULT_MAX_FILE_BYTES
+from axon_scopes.core import MemoryEntry, ScopedSessionManager, ScopeError
+from axon_scopes.core.store import DEFAULT_MAX_FILE_BYTES
 
 from . import changes
 from .catalog import Catalog, ScopeRef

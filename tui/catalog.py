@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import ScopedSessionManager
-from core.naming import SESSION_SUFFIX, parse_scope_file
+from axon_scopes.core import ScopedSessionManager
+from axon_scopes.core.naming import SESSION_SUFFIX, parse_scope_file
 
 DEFAULT_BASE = "axon-server"
 

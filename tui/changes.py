@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core import MemoryEntry, ScopedSessionManager
+from axon_scopes.core import MemoryEntry, ScopedSessionManager
 
 from .catalog import ScopeRef
 from .model import Row

@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Sequence
 
-from core.store import DEFAULT_MAX_FILE_BYTES, size_text
+from axon_scopes.core.store import DEFAULT_MAX_FILE_BYTES, size_text
 
 DESCRIPTION = """\
 Browse and edit the scoped session state of an Axon server.
@@ -45,6 +45,19 @@ def _size_option(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked (package metadata is slow to read)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        from axon_scopes import __version__
+
+        print(f"axon-scopes {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="axon-scopes",
@@ -57,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="axon-server",
         help="base path or directory of the stores (default: axon-server)",
     )
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("--read-only", action="store_true", help="disable every write action")
     parser.add_argument("--theme", default=None, help="Textual theme, e.g. textual-light")
     parser.add_argument(

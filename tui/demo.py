@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from core import ScopedSessionManager
+from axon_scopes.core import ScopedSessionManager
 
 #: Fixed epoch for reproducible demo data (2025-11-23 12:13:20 UTC).
 DEMO_EPOCH = 1_763_900_000
@@ -117,7 +117,7 @@ def run_demo(
         manager = populate(base, now=int(time.time()), live_clock=True)
         process = (
             subprocess.Popen(
-                [sys.executable, "-m", "tui.demo_writer", str(base)],
+                [sys.executable, "-m", "axon_scopes.tui.demo_writer", str(base)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

@@ -5,7 +5,7 @@ in place, in small chunks, the way AxonServer writes (truncate, then write), so
 the app has to cope with half-written files; a scope appears now and then and
 another one disappears.
 
-Run as `python -m tui.demo_writer BASE_PATH`; it stops on SIGTERM, or by itself
+Run as `python -m axon_scopes.tui.demo_writer BASE_PATH`; it stops on SIGTERM, or by itself
 when its parent process goes away.
 """
 
@@ -19,8 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from core import MemoryEntry, ScopedSessionManager, ScopeError
-from core.codec import encode_entries
+from axon_scopes.core import MemoryEntry, ScopedSessionManager, ScopeError
+from axon_scopes.core.codec import encode_entries
 
 TICK_S = 0.8
 
@@ -98,7 +98,7 @@ class DemoWriter:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m tui.demo_writer BASE_PATH", file=sys.stderr)
+        print("usage: python -m axon_scopes.tui.demo_writer BASE_PATH", file=sys.stderr)
         return 2
     parent = os.getppid()
     running = True

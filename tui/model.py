@@ -16,7 +16,7 @@ from typing import Literal, overload
 
 import msgspec
 
-from core import MemoryEntry
+from axon_scopes.core import MemoryEntry
 
 RowLayer = Literal["memory", "store", "published"]
 """`published`: a memory layer another process published; shown read-only."""

@@ -2,8 +2,8 @@
 
 Built on Textual's Line API: `render_line` draws only the lines on screen, so the
 cost of a frame does not grow with the number of rows. Filtering, sorting and
-diffing happen on whole columns in `tui.model` (`RowIndex`, `RowView`).
-Every stored string is drawn through `tui.display`, never as markup.
+diffing happen on whole columns in `axon_scopes.tui.model` (`RowIndex`, `RowView`).
+Every stored string is drawn through `axon_scopes.tui.display`, never as markup.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from core import DEFAULT_SCOPE
+from axon_scopes.core import DEFAULT_SCOPE
 
 from ..catalog import ScopeRef
 from ..display import safe_rich

@@ -1,0 +1,13 @@
+"""Package layout: the `core/` and `tui/` folders install as `axon_scopes.core` and
+`axon_scopes.tui`. Their subpackages are found here, so a new one cannot be left out."""
+
+from setuptools import find_packages, setup
+
+ROOTS = {"axon_scopes": "axon_scopes", "axon_scopes.core": "core", "axon_scopes.tui": "tui"}
+
+packages = ["axon_scopes"]
+for name, folder in ROOTS.items():
+    if name != "axon_scopes":
+        packages += [name] + [f"{name}.{sub}" for sub in find_packages(folder)]
+
+setup(packages=packages, package_dir=ROOTS)
