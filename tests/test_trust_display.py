@@ -374,3 +374,12 @@ async def test_export_replacing_a_world_readable_file_takes_the_store_mode(
     await export_through_the_app(tmp_path, target, csv_format=True, neutralize=False)
     assert target.read_text(encoding="utf-8").startswith("scope,layer,key")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_ages_read_as_a_sentence() -> None:
+    from axon_scopes.tui.display import format_ago
+
+    assert format_ago(0.2) == "just now"
+    assert format_ago(42) == "42s ago"
+    assert format_ago(7200) == "2h ago"
+    assert format_ago(-5) == "in the future"

@@ -281,6 +281,12 @@ def format_age(seconds: float) -> str:
     return f"{int(seconds)}s"
 
 
+def format_ago(seconds: float) -> str:
+    """An age in a sentence: `just now`, `42s ago`, `in the future` (a clock ahead of ours)."""
+    age = format_age(seconds)
+    return {"now": "just now", "future": "in the future"}.get(age, f"{age} ago")
+
+
 def format_timestamp(timestamp: int) -> str:
     """Absolute UTC time; huge values (possible in a u64 file) do not crash."""
     try:

@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from ..display import as_json, format_age, format_timestamp, safe
+from ..display import as_json, format_ago, format_timestamp, safe
 from ..model import Row
 
 #: A value longer than this is shown cut (copy it with `c` to get all of it).
@@ -22,8 +22,8 @@ LAYER_NAMES = {
 
 def layer_name(row: Row, now: float, published_at: float | None) -> str:
     if row.layer == "published" and published_at is not None:
-        age = format_age(now - published_at)
-        return f"memory published by another process {age} ago (read-only)"
+        ago = format_ago(now - published_at)
+        return f"memory published by another process {ago} (read-only)"
     return LAYER_NAMES[row.layer]
 
 
@@ -81,7 +81,7 @@ class DetailPane(VerticalScroll):
             Content.assemble(label("source_step ", "$text-muted"), safe(row.source_step)),
             Content.assemble(
                 label("timestamp   ", "$text-muted"),
-                f"{format_timestamp(row.timestamp)}  ({format_age(now - row.timestamp)} ago)",
+                f"{format_timestamp(row.timestamp)}  ({format_ago(now - row.timestamp)})",
                 label(f"  {row.timestamp}", "$text-muted"),
             ),
         ]
