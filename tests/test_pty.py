@@ -7,21 +7,13 @@ none of them may appear in what the app sends to the terminal.
 
 from __future__ import annotations
 
-import fcntl
-import os
-import pty
-import select
-import signal
-import struct
 import subprocess
 import sys
-import termios
-import time
 from pathlib import Path
 
 from axon_scopes.core import ScopedSessionManager
 
-ROOT = Path(__file__).resolve().parent.parent
+from .pty_app import ROOT, AppInPty
 
 HOSTILE = {
     "osc.title": "\x1b]0;PWNED-TITLE\x07",
@@ -46,20 +38,6 @@ for i in range(40):
 """
 
 
-def read_available(fd: int, sink: bytearray, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            sink.extend(chunk)
-
-
 def test_real_app_in_a_pty_with_hostile_values_and_a_live_writer(tmp_path: Path) -> None:
     base = tmp_path / "axon-server"
     mgr = ScopedSessionManager(base)
@@ -67,34 +45,21 @@ def test_real_app_in_a_pty_with_hostile_values_and_a_live_writer(tmp_path: Path)
         mgr.persist("global", key, value, "[red]seed")
     mgr.flush("global")
 
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "36"}
-    env.pop("TEXTUAL", None)
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: become the app
-        os.chdir(ROOT)
-        os.execve(sys.executable, [sys.executable, "-m", "axon_scopes", str(base)], env)
-    output = bytearray()
+    app = AppInPty(str(base))
     writer = None
     try:
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
-        read_available(fd, output, 3.0)
+        app.read(3.0)
         writer = subprocess.Popen([sys.executable, "-c", LIVE_WRITER, str(base)], cwd=ROOT)
-        read_available(fd, output, 3.0)
+        app.read(3.0)
         assert writer.wait(timeout=30) == 0
-        read_available(fd, output, 1.0)
-        os.write(fd, b"q")
-        read_available(fd, output, 3.0)
-        _, status = os.waitpid(pid, 0)
-        pid = 0
+        app.read(1.0)
+        app.quit()
     finally:
         if writer is not None and writer.poll() is None:
             writer.kill()
-        if pid:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
-    text = output.decode("utf-8", errors="replace")
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text[-2000:]
+        app.close()
+    text, output = app.text, app.output
+    assert app.exited_cleanly(), text[-2000:]
     assert "Traceback" not in text
     # The row was drawn, its controls as visible stand-ins (styled apart from the text).
     assert "]0;PWNED-TITLE" in text and "␛" in text and "␇" in text

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import resource
-import select
 import signal
 import subprocess
 import sys
@@ -27,6 +25,8 @@ from axon_scopes.core.atomic import TEMP_SUFFIX, temp_prefix
 from axon_scopes.core.naming import MAX_FILE_NAME_BYTES
 from axon_scopes.tui.catalog import Catalog, base_names_in
 from axon_scopes.tui.watcher import is_store_file
+
+from .pty_app import AppInPty
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = b'[{"key": "k", "value": "v", "timestamp": 1, "source_step": "s"}]'
@@ -151,52 +151,19 @@ def test_the_command_line_takes_a_size_ceiling() -> None:
 def test_the_real_app_with_a_fifo_at_a_scope_path_still_quits(tmp_path: Path) -> None:
     (tmp_path / ".axon-server__global.session.json").write_bytes(GOOD)
     os.mkfifo(tmp_path / ".axon-server__flow_pipe.session.json")
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "36"}
-    env.pop("TEXTUAL", None)
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: become the app
-        os.chdir(ROOT)
-        args = [sys.executable, "-m", "axon_scopes", str(tmp_path / "axon-server")]
-        os.execve(sys.executable, args, env)
-    output = bytearray()
-    status = None
+    app = AppInPty(str(tmp_path / "axon-server"))
     try:
         # The scan counts every scope's entries, so it opens the FIFO; then the tree says so.
-        deadline = time.monotonic() + 30
-        while b"unreadable" not in output and time.monotonic() < deadline:
-            _read(fd, output, 0.2)
-        _read(fd, output, 0.5)
-        os.write(fd, b"q")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and status is None:
-            _read(fd, output, 0.2)
-            done, raw = os.waitpid(pid, os.WNOHANG)
-            if done:
-                status = raw
+        app.read_until(lambda out: b"unreadable" in out, 30)
+        app.read(0.5)
+        status = app.quit()
     finally:
-        if status is None:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
-    text = output.decode("utf-8", errors="replace")
+        app.close()
+    text = app.text
     assert status is not None, "the app did not quit on q: " + text[-1500:]
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text[-2000:]
+    assert app.exited_cleanly(), text[-2000:]
     assert "Traceback" not in text
     assert "pipe" in text and "unreadable" in text
-
-
-def _read(fd: int, sink: bytearray, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            sink.extend(chunk)
 
 
 # ── 7: only names Axon produces are scopes ─────────────────────────────────

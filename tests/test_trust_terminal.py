@@ -9,18 +9,11 @@ and markup in a name must neither crash the app nor be interpreted.
 
 from __future__ import annotations
 
-import fcntl
-import os
-import pty
-import signal
-import struct
-import sys
-import termios
 from pathlib import Path
 
 from axon_scopes.core import ScopedSessionManager
 
-from .test_pty import ROOT, read_available
+from .pty_app import AppInPty
 
 DIRECTORY = "dir\x1b]2;DIR-TITLE\x07[reverse]d"
 #: Scope names as they are in the file names (`.axon-server__<name>.session.json`).
@@ -54,33 +47,20 @@ def test_hostile_scope_files_appearing_while_the_app_runs(tmp_path: Path) -> Non
     mgr.persist("global", "seed", "x", "s")
     mgr.flush("global")
 
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "36"}
-    env.pop("TEXTUAL", None)
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: become the app
-        os.chdir(ROOT)
-        os.execve(sys.executable, [sys.executable, "-m", "axon_scopes", str(base)], env)
-    output = bytearray()
+    app = AppInPty(str(base))
     try:
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
-        read_available(fd, output, 4.0)
+        app.read(4.0)
         for name in HOSTILE_SCOPES:
             scope_file(base, name).write_bytes(ENTRY)
-        read_available(fd, output, 4.0)
+        app.read(4.0)
         for name in HOSTILE_SCOPES[:3]:
             scope_file(base, name).write_bytes(b"[{not json")
-        read_available(fd, output, 4.0)
-        os.write(fd, b"q")
-        read_available(fd, output, 3.0)
-        _, status = os.waitpid(pid, 0)
-        pid = 0
+        app.read(4.0)
+        app.quit()
     finally:
-        if pid:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
-    text = output.decode("utf-8", errors="replace")
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text[-3000:]
+        app.close()
+    text, output = app.text, app.output
+    assert app.exited_cleanly(), text[-3000:]
     assert "Traceback" not in text and "MarkupError" not in text
     # The notifications fired, and showed the names as text.
     assert "new scope" in text and "Unreadable" in text
