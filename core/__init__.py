@@ -3,6 +3,7 @@
 Pure Python; importing it never imports Textual.
 """
 
+from .commit import Change
 from .entry import MemoryEntry, ScopedEntry, ScopeSummary
 from .errors import (
     FlushError,
@@ -13,6 +14,7 @@ from .errors import (
     ScopeReadOnlyError,
     StoreUnreadableError,
     ValueTooLargeError,
+    WriteConflictError,
 )
 from .manager import EXPORT_FIELDS, ScopedSessionManager
 from .naming import (
@@ -29,6 +31,7 @@ __all__ = [
     "DEFAULT_MAX_VALUE_BYTES",
     "DEFAULT_SCOPE",
     "EXPORT_FIELDS",
+    "Change",
     "FlushError",
     "InvalidEntryError",
     "InvalidScopeNameError",
@@ -43,6 +46,7 @@ __all__ = [
     "SessionStore",
     "StoreUnreadableError",
     "ValueTooLargeError",
+    "WriteConflictError",
     "daemon_scope",
     "flow_scope",
     "scope_from_file_name",

@@ -8,10 +8,12 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
-from .entry import MemoryEntry, ScopedEntry, ScopeSummary
+from .commit import Change
+from .entry import Layer, MemoryEntry, ScopedEntry, ScopeSummary
 from .errors import ScopeCollisionError, ScopeError, StoreUnreadableError
 from .naming import (
     DEFAULT_SCOPE,
@@ -212,6 +214,43 @@ class ScopedSessionManager:
 
     def purge_query(self, scope: str, query: str) -> int:
         return self._ensure(scope).purge_query(query)
+
+    # ── checked writes (see `SessionStore.commit`) ─────────────────────────
+
+    def commit(self, scope: str, changes: Iterable[Change]) -> None:
+        """Apply checked changes to one scope, all or none; store changes are flushed."""
+        self._ensure(scope).commit(changes)
+
+    def compare_and_set(
+        self,
+        scope: str,
+        key: str,
+        expected: MemoryEntry | None,
+        value: str,
+        source_step: str,
+        *,
+        layer: Layer = "store",
+    ) -> MemoryEntry:
+        """Write only if `key` holds `expected` (None: absent), checked under the lock; flushed."""
+        return self._ensure(scope).compare_and_set(key, expected, value, source_step, layer=layer)
+
+    def purge_if(
+        self, scope: str, key: str, expected: MemoryEntry | None, *, layer: Layer = "store"
+    ) -> None:
+        """Remove `key` only if it holds `expected`, checked under the lock; flushed."""
+        self._ensure(scope).purge_if(key, expected, layer=layer)
+
+    def restore_if(
+        self,
+        scope: str,
+        key: str,
+        expected: MemoryEntry | None,
+        entry: MemoryEntry | None,
+        *,
+        layer: Layer = "store",
+    ) -> None:
+        """Put `entry` back unchanged (timestamp, source step) if `key` holds `expected`."""
+        self._ensure(scope).restore_if(key, expected, entry, layer=layer)
 
     def flush(self, scope: str) -> bool:
         """Flush one scope; raises `FlushError` or `ScopeReadOnlyError` on failure."""

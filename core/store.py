@@ -8,7 +8,7 @@ import random
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +31,15 @@ from .codec import (
     entries_by_key,
     share_source_steps,
 )
-from .entry import MemoryEntry
+from .commit import Change, apply, by_layer, raise_conflicts
+from .entry import Layer, MemoryEntry
 from .errors import (
     FlushError,
     InvalidEntryError,
     ScopeReadOnlyError,
     StoreUnreadableError,
     ValueTooLargeError,
+    WriteConflictError,
 )
 from .naming import lock_path_for, memory_path_for, store_path_for
 
@@ -314,12 +316,9 @@ class SessionStore:
         return int(self._clock())
 
     def _entry(self, key: str, value: str, source_step: str) -> MemoryEntry:
-        _check_text("key", key)
-        size = len(_check_text("value", value))
-        _check_text("source_step", source_step)
-        if size > self._max_value_bytes:
-            raise ValueTooLargeError(key, size, self._max_value_bytes)
-        return MemoryEntry(key, value, self._now(), source_step)
+        entry = MemoryEntry(key, value, self._now(), source_step)
+        self._check_entry(entry)
+        return entry
 
     def _check_writable(self) -> None:
         if self._error is not None:
@@ -423,6 +422,74 @@ class SessionStore:
 
     def store_count(self) -> int:
         return len(self._store)
+
+    # ── checked writes ─────────────────────────────────────────────────────
+
+    def commit(self, changes: Iterable[Change]) -> None:
+        """Apply checked changes to both layers, all of them or none.
+
+        Each key must hold its `expected` entry: the store layer's are compared under
+        the file lock after the file is re-read (or proven unchanged byte for byte),
+        so a write another process made a moment ago is seen; the memory layer's
+        under this store's mutex. On any mismatch `WriteConflictError` is raised,
+        nothing is written and no change is left pending. Store changes are flushed
+        by this call, together with any earlier unflushed changes of this process:
+        the check only means something when it is made at the moment of writing.
+        """
+        layers = by_layer(changes)
+        for change in (*layers["memory"], *layers["store"]):
+            if change.entry is not None:
+                self._check_entry(change.entry)
+        with self._mutex:
+            raise_conflicts(self._name, "memory", layers["memory"], self._memory.get)
+            if layers["store"]:
+                self._check_writable()
+                self._flush_store(layers["store"])
+            if layers["memory"]:
+                apply(self._memory, layers["memory"])
+                self._memory_dirty = True
+
+    def compare_and_set(
+        self,
+        key: str,
+        expected: MemoryEntry | None,
+        value: str,
+        source_step: str,
+        *,
+        layer: Layer = "store",
+    ) -> MemoryEntry:
+        """Write `key` only if it holds `expected` (None: absent); returns the new entry.
+
+        See `commit`: checked at the moment of writing, store layer flushed at once.
+        """
+        entry = self._entry(key, value, source_step)
+        self.commit([Change(key, expected, entry, layer)])
+        return entry
+
+    def purge_if(self, key: str, expected: MemoryEntry | None, *, layer: Layer = "store") -> None:
+        """Remove `key` only if it holds `expected` (None: it must be absent); see `commit`."""
+        self.commit([Change(key, expected, None, layer)])
+
+    def restore_if(
+        self,
+        key: str,
+        expected: MemoryEntry | None,
+        entry: MemoryEntry | None,
+        *,
+        layer: Layer = "store",
+    ) -> None:
+        """Put back `entry` as it was (its timestamp and source step kept), or remove `key`.
+
+        For undo: checked against `expected`, what this process wrote, like `commit`.
+        """
+        self.commit([Change(key, expected, entry, layer)])
+
+    def _check_entry(self, entry: MemoryEntry) -> None:
+        _check_text("key", entry.key)
+        size = len(_check_text("value", entry.value))
+        _check_text("source_step", entry.source_step)
+        if size > self._max_value_bytes:
+            raise ValueTooLargeError(entry.key, size, self._max_value_bytes)
 
     # ── disk ───────────────────────────────────────────────────────────────
 
@@ -562,17 +629,16 @@ class SessionStore:
             data = handle.read(len(expected) + 1)
         return data == expected
 
-    def _flush_store(self) -> None:
+    def _flush_store(self, checked: list[Change] | None = None) -> None:
+        """Write the pending changes and `checked` (see `commit`) under the lock."""
+        checked = checked or []
         try:
             with self._locked():
                 image = self._image
-                if image is not None and self._disk_holds(image):
+                fast = image is not None and self._disk_holds(image)
+                if fast:
                     # The file is our last write, byte for byte: patch the image.
                     merged = self._store
-                    for key in self._set_keys:
-                        image.set(merged[key])
-                    for key in self._purged_keys:
-                        image.remove(key)
                 else:
                     self._image = None
                     merged, _sig = self._read_disk()
@@ -580,6 +646,20 @@ class SessionStore:
                         merged[key] = self._store[key]
                     for key in self._purged_keys:
                         merged.pop(key, None)
+                if checked:
+                    self._check_on_disk(checked, merged, fresh=not fast)
+                if image is not None and fast:
+                    for key in self._set_keys:
+                        image.set(merged[key])
+                    for key in self._purged_keys:
+                        image.remove(key)
+                    for change in checked:
+                        if change.entry is None:
+                            image.remove(change.key)
+                        else:
+                            image.set(change.entry)
+                else:
+                    apply(merged, checked)
                     image = EncodedImage(merged)
                     merged = {key: merged[key] for key in image.keys}  # file order
                 sweep_stale_temps(self._path)
@@ -597,6 +677,8 @@ class SessionStore:
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise FlushError(self._path, f"{reason}; {NOTHING_WRITTEN}", exc.errno) from None
+        if fast:
+            apply(merged, checked)  # Only now: a failed write must not show them.
         self._store = merged
         self._steps_shared = False
         self._image = image
@@ -604,6 +686,19 @@ class SessionStore:
         self._purged_keys.clear()
         # Just written, so within the filesystem's tick: a signature would prove nothing.
         self._disk_sig = None
+
+    def _check_on_disk(
+        self, checked: list[Change], merged: dict[str, MemoryEntry], *, fresh: bool
+    ) -> None:
+        """Raise on a conflict, first taking the file just read so callers see the actual entry."""
+        try:
+            raise_conflicts(self._name, "store", checked, merged.get)
+        except WriteConflictError:
+            if fresh:
+                self._store = merged
+                self._steps_shared = False
+                self._disk_sig = None
+            raise
 
     def _flush_memory(self) -> None:
         """Publish the memory layer, under the store's lock so that its sweep is safe."""
