@@ -16,8 +16,7 @@ from .errors import (
     ValueTooLargeError,
     WriteConflictError,
 )
-from .manager import EXPORT_FIELDS, ScopedSessionManager
-from .naming import (
+from .files.naming import (
     DEFAULT_SCOPE,
     daemon_scope,
     flow_scope,
@@ -25,6 +24,7 @@ from .naming import (
     store_path_for,
     validate_scope_name,
 )
+from .manager import EXPORT_FIELDS, ScopedSessionManager
 from .store import DEFAULT_MAX_VALUE_BYTES, PublishedMemory, SessionStore
 
 __all__ = [

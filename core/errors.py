@@ -46,6 +46,8 @@ class StoreUnreadableError(ScopeError):
     def __init__(self, path: Path | str, reason: str) -> None:
         self.path = Path(path)
         self.reason = reason
+        #: The storage's version of what was refused (see `StoreBackend.load`), if known.
+        self.version: object | None = None
         super().__init__(f"cannot read {self.path}: {reason}")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from .commit import Change
 from .entry import Layer, MemoryEntry, ScopedEntry, ScopeSummary
 from .errors import ScopeCollisionError, ScopeError, StoreUnreadableError
-from .naming import (
+from .files.naming import (
     DEFAULT_SCOPE,
     parse_scope_file,
     source_file_for,

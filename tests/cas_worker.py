@@ -16,8 +16,8 @@ import sys
 import time
 
 from axon_scopes.core import ScopedSessionManager
-from axon_scopes.core.atomic import atomic_write
-from axon_scopes.core.naming import lock_path_for
+from axon_scopes.core.files.atomic import atomic_write
+from axon_scopes.core.files.naming import lock_path_for
 
 
 def write(base: str, scope: str, key: str, value: str) -> None:

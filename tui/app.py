@@ -25,7 +25,8 @@ from textual.widgets import Footer, Input, Static, Tree
 from textual.worker import get_current_worker
 
 from axon_scopes.core import MemoryEntry, ScopedSessionManager, ScopeError, WriteConflictError
-from axon_scopes.core.store import DEFAULT_MAX_FILE_BYTES
+from axon_scopes.core.files.reading import DEFAULT_MAX_FILE_BYTES
+from axon_scopes.core.files.watching import StoreWatcher
 
 from . import changes
 from .catalog import Catalog, ScopeRef
@@ -44,7 +45,6 @@ from .messages import (
     WriteFinished,
 )
 from .model import Row, RowIndex, SortColumn, build_rows, preview_rows, row_items
-from .watcher import StoreWatcher
 from .widgets.detail import DetailPane
 from .widgets.entry_table import EntryTable
 from .widgets.header import StoreHeader
