@@ -9,6 +9,7 @@ from .errors import (
     FlushError,
     InvalidEntryError,
     InvalidScopeNameError,
+    ReadOnlyServiceError,
     ScopeCollisionError,
     ScopeError,
     ScopeReadOnlyError,
@@ -16,6 +17,7 @@ from .errors import (
     ValueTooLargeError,
     WriteConflictError,
 )
+from .export import EXPORT_FIELDS
 from .files.naming import (
     DEFAULT_SCOPE,
     daemon_scope,
@@ -24,22 +26,28 @@ from .files.naming import (
     store_path_for,
     validate_scope_name,
 )
-from .manager import EXPORT_FIELDS, ScopedSessionManager
+from .manager import ScopedSessionManager
+from .service import Capabilities, ScopeChange, ScopeService, ScopeStatus
 from .store import DEFAULT_MAX_VALUE_BYTES, PublishedMemory, SessionStore
 
 __all__ = [
     "DEFAULT_MAX_VALUE_BYTES",
     "DEFAULT_SCOPE",
     "EXPORT_FIELDS",
+    "Capabilities",
     "Change",
     "FlushError",
     "InvalidEntryError",
     "InvalidScopeNameError",
     "MemoryEntry",
     "PublishedMemory",
+    "ReadOnlyServiceError",
+    "ScopeChange",
     "ScopeCollisionError",
     "ScopeError",
     "ScopeReadOnlyError",
+    "ScopeService",
+    "ScopeStatus",
     "ScopeSummary",
     "ScopedEntry",
     "ScopedSessionManager",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from .entry import Layer, MemoryEntry
-from .errors import WriteConflictError
+from .errors import InvalidEntryError, ValueTooLargeError, WriteConflictError
 
 Lookup = Callable[[str], MemoryEntry | None]
 
@@ -58,3 +58,24 @@ def by_layer(changes: Iterable[Change]) -> Mapping[str, list[Change]]:
         seen.add((change.layer, change.key))
         layers[change.layer].append(change)
     return layers
+
+
+def _check_text(field: str, text: object) -> bytes:
+    if not isinstance(text, str):
+        raise InvalidEntryError(f"{field} must be a string, not {type(text).__name__}")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidEntryError(
+            f"{field} contains a lone surrogate (U+{ord(text[exc.start]):04X} at index "
+            f"{exc.start}) that cannot be written as UTF-8"
+        ) from None
+
+
+def check_entry(entry: MemoryEntry, max_value_bytes: int) -> None:
+    """Refuse what Axon's strict loader could not read back, and values over the limit."""
+    _check_text("key", entry.key)
+    size = len(_check_text("value", entry.value))
+    _check_text("source_step", entry.source_step)
+    if size > max_value_bytes:
+        raise ValueTooLargeError(entry.key, size, max_value_bytes)

@@ -63,6 +63,14 @@ class ScopeReadOnlyError(ScopeError):
         )
 
 
+class ReadOnlyServiceError(ScopeError):
+    """A write to a service opened read-only: nothing is ever written through it."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        super().__init__(f"scope {scope!r} was opened read-only, so nothing can be changed")
+
+
 class FlushError(ScopeError, OSError):
     """A flush that failed; the file on disk is unchanged and the store stays dirty."""
 

@@ -11,13 +11,11 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .backend import Loaded, PublishedMemory, StoreBackend, Version
-from .commit import Change, apply, by_layer, raise_conflicts
+from .commit import Change, apply, by_layer, check_entry, raise_conflicts
 from .entry import Layer, MemoryEntry, share_source_steps
 from .errors import (
-    InvalidEntryError,
     ScopeReadOnlyError,
     StoreUnreadableError,
-    ValueTooLargeError,
     WriteConflictError,
 )
 from .files.backend import FileBackend
@@ -39,18 +37,6 @@ __all__ = [
     "PublishedMemory",
     "SessionStore",
 ]
-
-
-def _check_text(field: str, text: object) -> bytes:
-    if not isinstance(text, str):
-        raise InvalidEntryError(f"{field} must be a string, not {type(text).__name__}")
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidEntryError(
-            f"{field} contains a lone surrogate (U+{ord(text[exc.start]):04X} at index "
-            f"{exc.start}) that cannot be written as UTF-8"
-        ) from None
 
 
 class SessionStore:
@@ -156,11 +142,12 @@ class SessionStore:
 
     # ── memory layer ───────────────────────────────────────────────────────
 
-    def remember(self, key: str, value: str, source_step: str) -> None:
+    def remember(self, key: str, value: str, source_step: str) -> MemoryEntry:
         entry = self._entry(key, value, source_step)
         with self._mutex:
             self._memory[key] = entry
             self._memory_dirty = True
+        return entry
 
     def recall(self, key: str) -> MemoryEntry | None:
         return self._memory.get(key)
@@ -181,13 +168,14 @@ class SessionStore:
 
     # ── store layer ────────────────────────────────────────────────────────
 
-    def persist(self, key: str, value: str, source_step: str) -> None:
+    def persist(self, key: str, value: str, source_step: str) -> MemoryEntry:
         entry = self._entry(key, value, source_step)
         with self._mutex:
             self._check_writable()
             self._store[key] = entry
             self._set_keys.add(key)
             self._purged_keys.discard(key)
+        return entry
 
     def retrieve(self, key: str) -> MemoryEntry | None:
         return self._store.get(key)
@@ -315,11 +303,7 @@ class SessionStore:
         self.commit([Change(key, expected, entry, layer)])
 
     def _check_entry(self, entry: MemoryEntry) -> None:
-        _check_text("key", entry.key)
-        size = len(_check_text("value", entry.value))
-        _check_text("source_step", entry.source_step)
-        if size > self._max_value_bytes:
-            raise ValueTooLargeError(entry.key, size, self._max_value_bytes)
+        check_entry(entry, self._max_value_bytes)
 
     # ── storage ────────────────────────────────────────────────────────────
 
