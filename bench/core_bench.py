@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from axon_scopes.core import MemoryEntry, ScopedSessionManager, SessionStore
-from axon_scopes.core.codec import decode_entries
+from axon_scopes.core.files.codec import decode_entries
 
 from .data import write_scope
 

@@ -3,19 +3,22 @@
 Pure Python; importing it never imports Textual.
 """
 
+from .commit import Change
 from .entry import MemoryEntry, ScopedEntry, ScopeSummary
 from .errors import (
     FlushError,
     InvalidEntryError,
     InvalidScopeNameError,
+    ReadOnlyServiceError,
     ScopeCollisionError,
     ScopeError,
     ScopeReadOnlyError,
     StoreUnreadableError,
     ValueTooLargeError,
+    WriteConflictError,
 )
-from .manager import EXPORT_FIELDS, ScopedSessionManager
-from .naming import (
+from .export import EXPORT_FIELDS
+from .files.naming import (
     DEFAULT_SCOPE,
     daemon_scope,
     flow_scope,
@@ -23,26 +26,35 @@ from .naming import (
     store_path_for,
     validate_scope_name,
 )
+from .manager import ScopedSessionManager
+from .service import Capabilities, ScopeChange, ScopeService, ScopeStatus
 from .store import DEFAULT_MAX_VALUE_BYTES, PublishedMemory, SessionStore
 
 __all__ = [
     "DEFAULT_MAX_VALUE_BYTES",
     "DEFAULT_SCOPE",
     "EXPORT_FIELDS",
+    "Capabilities",
+    "Change",
     "FlushError",
     "InvalidEntryError",
     "InvalidScopeNameError",
     "MemoryEntry",
     "PublishedMemory",
+    "ReadOnlyServiceError",
+    "ScopeChange",
     "ScopeCollisionError",
     "ScopeError",
     "ScopeReadOnlyError",
+    "ScopeService",
+    "ScopeStatus",
     "ScopeSummary",
     "ScopedEntry",
     "ScopedSessionManager",
     "SessionStore",
     "StoreUnreadableError",
     "ValueTooLargeError",
+    "WriteConflictError",
     "daemon_scope",
     "flow_scope",
     "scope_from_file_name",

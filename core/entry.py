@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter
 from typing import Annotated, Literal
 
 import msgspec
+from msgspec.structs import force_setattr
 
 #: Axon stores timestamps as `u64` seconds; msgspec bounds stop at int64, far past any real clock.
 Timestamp = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
@@ -44,3 +49,18 @@ class ScopeSummary:
     scope: str
     memory_count: int
     store_count: int
+
+
+def share_source_steps(entries: Iterable[MemoryEntry]) -> int:
+    """Make equal `source_step` strings one object; returns how many distinct steps there are.
+
+    Decoding gives every entry its own copy, yet a big scope names a handful of
+    steps: at a million entries the copies cost some 60 MB. Each field keeps an
+    equal value, so the entries stay immutable as far as any reader can tell.
+    """
+    entries = list(entries)
+    steps = list(map(attrgetter("source_step"), entries))
+    canonical: dict[str, str] = {}
+    shared = map(canonical.setdefault, steps, steps)  # One pass in C, no Python loop.
+    deque(map(force_setattr, entries, repeat("source_step"), shared), maxlen=0)
+    return len(canonical)

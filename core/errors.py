@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .entry import MemoryEntry
+
 
 class ScopeError(Exception):
     """Base class of every error `core` raises on purpose."""
@@ -44,6 +46,8 @@ class StoreUnreadableError(ScopeError):
     def __init__(self, path: Path | str, reason: str) -> None:
         self.path = Path(path)
         self.reason = reason
+        #: The storage's version of what was refused (see `StoreBackend.load`), if known.
+        self.version: object | None = None
         super().__init__(f"cannot read {self.path}: {reason}")
 
 
@@ -59,6 +63,14 @@ class ScopeReadOnlyError(ScopeError):
         )
 
 
+class ReadOnlyServiceError(ScopeError):
+    """A write to a service opened read-only: nothing is ever written through it."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        super().__init__(f"scope {scope!r} was opened read-only, so nothing can be changed")
+
+
 class FlushError(ScopeError, OSError):
     """A flush that failed; the file on disk is unchanged and the store stays dirty."""
 
@@ -69,3 +81,41 @@ class FlushError(ScopeError, OSError):
 
     def __str__(self) -> str:
         return f"cannot write {self.path}: {self.reason}"
+
+
+def _shown(entry: MemoryEntry | None) -> str:
+    if entry is None:
+        return "no entry"
+    value = entry.value if len(entry.value) <= 60 else entry.value[:57] + "..."
+    return f"{value!r} (t={entry.timestamp}, step {entry.source_step!r})"
+
+
+class WriteConflictError(ScopeError):
+    """A checked write whose key no longer holds what the caller saw; nothing was written.
+
+    `expected` and `actual` are the first conflicting key's entries (None: absent);
+    `conflicts` lists every conflicting key of the write as `(key, expected, actual)`.
+    """
+
+    def __init__(
+        self,
+        scope: str,
+        key: str,
+        expected: MemoryEntry | None,
+        actual: MemoryEntry | None,
+        *,
+        layer: str = "store",
+        conflicts: tuple[tuple[str, MemoryEntry | None, MemoryEntry | None], ...] = (),
+    ) -> None:
+        self.scope = scope
+        self.key = key
+        self.expected = expected
+        self.actual = actual
+        self.layer = layer
+        self.conflicts = conflicts or ((key, expected, actual),)
+        more = len(self.conflicts) - 1
+        extra = f" (and {more} more key{'s' if more > 1 else ''})" if more else ""
+        super().__init__(
+            f"{layer} entry {key!r} in scope {scope!r} changed since it was read{extra}: "
+            f"expected {_shown(expected)}, found {_shown(actual)}; nothing was written"
+        )

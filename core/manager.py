@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import threading
 import time
-from dataclasses import asdict
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .entry import MemoryEntry, ScopedEntry, ScopeSummary
-from .errors import ScopeCollisionError, ScopeError, StoreUnreadableError
-from .naming import (
+from .commit import Change
+from .entry import Layer, MemoryEntry, ScopedEntry, ScopeSummary
+from .errors import ReadOnlyServiceError, ScopeCollisionError, ScopeError, StoreUnreadableError
+from .export import export_csv, export_json
+from .files.naming import (
     DEFAULT_SCOPE,
     parse_scope_file,
     source_file_for,
     store_path_for,
     validate_scope_name,
 )
+from .service import Capabilities, ScopeService, ScopeStatus, Subscriber, Subscribers
 from .store import (
     DEFAULT_LOCK_TIMEOUT,
     DEFAULT_MAX_FILE_BYTES,
@@ -30,16 +30,16 @@ from .store import (
     SessionStore,
 )
 
-EXPORT_FIELDS = ("scope", "layer", "key", "value", "timestamp", "source_step")
 
-
-class ScopedSessionManager:
+class ScopedSessionManager(ScopeService):
     """Scopes `global`, `flow:<name>`, `daemon:<name>` or any custom name over one base path.
 
     Files are Axon's (`<dir>/.<base>__<scope>.session.json`). Unlike Axon's
     manager, scope files that other processes wrote are discovered (only names
     Axon's rule can produce), names that could escape the directory are refused,
     and only regular files of at most `max_file_bytes` are read. Thread-safe.
+    It is the in-process `ScopeService`; `read_only=True` refuses every write
+    (`ReadOnlyServiceError`).
     """
 
     def __init__(
@@ -53,6 +53,7 @@ class ScopedSessionManager:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         discover: bool = True,
+        read_only: bool = False,
     ) -> None:
         if max_file_bytes < 1:
             raise ValueError(f"max_file_bytes must be at least 1, not {max_file_bytes}")
@@ -71,6 +72,8 @@ class ScopedSessionManager:
         self._scopes: dict[str, SessionStore] = {}
         self._paths: dict[str, Path] = {}
         self._owners: dict[Path, str] = {}
+        self._read_only = read_only
+        self._subscribers = Subscribers()
         if discover:
             self.discover()
         self._ensure(DEFAULT_SCOPE)
@@ -184,8 +187,13 @@ class ScopedSessionManager:
 
     # ── delegated operations (the seed's) ──────────────────────────────────
 
+    def _writable(self, scope: str) -> SessionStore:
+        if self._read_only:
+            raise ReadOnlyServiceError(scope)
+        return self._ensure(scope)
+
     def remember(self, scope: str, key: str, value: str, source_step: str) -> None:
-        self._ensure(scope).remember(key, value, source_step)
+        self._writable(scope).remember(key, value, source_step)
 
     def recall(self, scope: str, key: str) -> MemoryEntry | None:
         return self._ensure(scope).recall(key)
@@ -193,10 +201,10 @@ class ScopedSessionManager:
     def forget(self, scope: str, key: str) -> bool:
         """Drop a memory entry; False if it was not there."""
         store = self._existing(scope)
-        return store.forget(key) if store is not None else False
+        return self._writable(scope).forget(key) if store is not None else False
 
     def persist(self, scope: str, key: str, value: str, source_step: str) -> None:
-        self._ensure(scope).persist(key, value, source_step)
+        self._writable(scope).persist(key, value, source_step)
 
     def retrieve(self, scope: str, key: str) -> MemoryEntry | None:
         return self._ensure(scope).retrieve(key)
@@ -205,17 +213,63 @@ class ScopedSessionManager:
         return self._ensure(scope).retrieve_query(query)
 
     def mutate(self, scope: str, key: str, new_value: str, source_step: str) -> bool:
-        return self._ensure(scope).mutate(key, new_value, source_step)
+        return self._writable(scope).mutate(key, new_value, source_step)
 
     def purge(self, scope: str, key: str) -> bool:
-        return self._ensure(scope).purge(key)
+        return self._writable(scope).purge(key)
 
     def purge_query(self, scope: str, query: str) -> int:
-        return self._ensure(scope).purge_query(query)
+        return self._writable(scope).purge_query(query)
+
+    # ── checked writes (see `SessionStore.commit`) ─────────────────────────
+
+    def commit(self, scope: str, changes: Iterable[Change]) -> None:
+        """Apply checked changes to one scope, all or none; store changes are flushed."""
+        self._writable(scope).commit(changes)
+        self._subscribers.notify(scope)
+
+    def compare_and_set(
+        self,
+        scope: str,
+        key: str,
+        expected: MemoryEntry | None,
+        value: str,
+        source_step: str,
+        *,
+        layer: Layer = "store",
+    ) -> MemoryEntry:
+        """Write only if `key` holds `expected` (None: absent), checked under the lock; flushed."""
+        store = self._writable(scope)
+        entry = store.compare_and_set(key, expected, value, source_step, layer=layer)
+        self._subscribers.notify(scope)
+        return entry
+
+    def purge_if(
+        self, scope: str, key: str, expected: MemoryEntry | None, *, layer: Layer = "store"
+    ) -> None:
+        """Remove `key` only if it holds `expected`, checked under the lock; flushed."""
+        self._writable(scope).purge_if(key, expected, layer=layer)
+        self._subscribers.notify(scope)
+
+    def restore_if(
+        self,
+        scope: str,
+        key: str,
+        expected: MemoryEntry | None,
+        entry: MemoryEntry | None,
+        *,
+        layer: Layer = "store",
+    ) -> None:
+        """Put `entry` back unchanged (timestamp, source step) if `key` holds `expected`."""
+        self._writable(scope).restore_if(key, expected, entry, layer=layer)
+        self._subscribers.notify(scope)
 
     def flush(self, scope: str) -> bool:
         """Flush one scope; raises `FlushError` or `ScopeReadOnlyError` on failure."""
-        return self._ensure(scope).flush()
+        wrote = self._writable(scope).flush()
+        if wrote:
+            self._subscribers.notify(scope)
+        return wrote
 
     def flush_all(self) -> list[tuple[str, ScopeError | None]]:
         """Flush every open scope, carrying on past failures."""
@@ -285,32 +339,81 @@ class ScopedSessionManager:
             for store in self._all_stores()
         ]
 
+    # ── the scope service (see `service.ScopeService`) ──────────────────────
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(
+            can_write_memory=True, has_compare_and_set=True, read_only=self._read_only
+        )
+
+    def scopes(self) -> list[ScopeStatus]:
+        return [
+            ScopeStatus(
+                s.name,
+                s.memory_count(),
+                s.store_count(),
+                None if s.error is None else s.error.reason,
+            )
+            for s in self._all_stores()
+        ]
+
+    def entries(self, scope: str) -> list[ScopedEntry]:
+        return self.list_entries(scope)
+
+    def get(self, scope: str, key: str, *, layer: Layer = "store") -> MemoryEntry | None:
+        return self.recall(scope, key) if layer == "memory" else self.retrieve(scope, key)
+
+    def put(
+        self, scope: str, key: str, value: str, source_step: str, *, layer: Layer = "store"
+    ) -> MemoryEntry:
+        store = self._writable(scope)
+        if layer == "memory":
+            entry = store.remember(key, value, source_step)
+        else:
+            entry = store.persist(key, value, source_step)
+            store.flush()
+        self._subscribers.notify(scope)
+        return entry
+
+    def delete(self, scope: str, key: str, *, layer: Layer = "store") -> bool:
+        store = self._writable(scope)
+        existed = store.forget(key) if layer == "memory" else store.purge(key)
+        if existed and layer == "store":
+            store.flush()
+        if existed:
+            self._subscribers.notify(scope)
+        return existed
+
+    def refresh(self, scope: str | None = None) -> list[str]:
+        """Re-read scopes (all of them, discovering new files, when `scope` is None).
+
+        An unreadable scope counts as changed when it turns unreadable or readable
+        again; `scopes()` says why. Never raises for one bad file.
+        """
+        changed = set() if scope is not None else set(self.discover())
+        stores = [self._ensure(scope)] if scope is not None else self._all_stores()
+        for store in stores:
+            was_bad = store.error is not None
+            try:
+                if store.reload() or was_bad:
+                    changed.add(store.name)
+            except StoreUnreadableError:
+                if not was_bad:
+                    changed.add(store.name)
+        for name in sorted(changed):
+            self._subscribers.notify(name, "refresh")
+        return sorted(changed)
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        return self._subscribers.subscribe(callback)
+
     # ── export ─────────────────────────────────────────────────────────────
 
     def export_json(self, scope: str) -> str:
         """AxonServer's export shape: `{"scope", "count", "entries": [...]}`."""
-        entries = [asdict(e) for e in self.list_entries(scope)]
-        document = {"scope": scope, "count": len(entries), "entries": entries}
-        return json.dumps(document, ensure_ascii=False, indent=2)
+        return export_json(scope, self.list_entries(scope))
 
     def export_csv(self, scope: str, *, neutralize_formulas: bool = False) -> str:
-        """CSV with AxonServer's header, quoted so commas, quotes and newlines survive.
-
-        `neutralize_formulas` prefixes `'` to every text cell a spreadsheet would run
-        as a formula (OWASP's rule: it starts with `=`, `+`, `-`, `@`, tab or CR).
-        Off by default, since it changes the data (`-5` becomes `'-5`).
-        """
-        formula_starts = ("=", "+", "-", "@", "\t", "\r")
-
-        def cell(text: str) -> str:
-            if neutralize_formulas and text.startswith(formula_starts):
-                return "'" + text
-            return text
-
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL)
-        writer.writerow(EXPORT_FIELDS)
-        for e in self.list_entries(scope):
-            fields = (e.scope, e.layer, e.key, e.value, e.timestamp, e.source_step)
-            writer.writerow([cell(f) if isinstance(f, str) else f for f in fields])
-        return buffer.getvalue()
+        """CSV with AxonServer's header (see `export.export_csv`)."""
+        return export_csv(self.list_entries(scope), neutralize_formulas=neutralize_formulas)

@@ -77,7 +77,7 @@ def inplace_burst(path: str, count: int, gap: float) -> None:
     import time
 
     from axon_scopes.core import MemoryEntry
-    from axon_scopes.core.codec import encode_entries
+    from axon_scopes.core.files.codec import encode_entries
 
     entries = [MemoryEntry("base", "always here", 1, "seed")]
     for i in range(count):

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from axon_scopes.core import MemoryEntry, ScopedSessionManager, SessionStore, store_path_for
-from axon_scopes.core.naming import scope_from_file_name
+from axon_scopes.core.files.naming import scope_from_file_name
 
 T = 1_763_900_000
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from axon_scopes.core import FlushError, ScopedSessionManager
-from axon_scopes.core.naming import lock_path_for
+from axon_scopes.core.files.naming import lock_path_for
 
 ROOT = Path(__file__).resolve().parent.parent
 

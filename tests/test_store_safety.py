@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-import axon_scopes.core.store as store_module
+import axon_scopes.core.files.backend as backend_module
+import axon_scopes.core.files.reading as reading_module
 from axon_scopes.core import (
     FlushError,
     InvalidEntryError,
@@ -23,7 +24,7 @@ from axon_scopes.core import (
     StoreUnreadableError,
     ValueTooLargeError,
 )
-from axon_scopes.core.codec import cut_short
+from axon_scopes.core.files.codec import cut_short
 
 GOOD = b'[{"key": "k", "value": "v", "timestamp": 1, "source_step": "s"}]'
 ENTRY = b'{"key": "k", "value": "v", "timestamp": 1, "source_step": "s"}'
@@ -120,9 +121,9 @@ def test_a_file_caught_mid_write_is_not_decoded_until_it_is_whole(
     whole = b"[" + b", ".join([ENTRY] * 2000) + b"]"
     path.write_bytes(whole[: len(whole) // 2])
     decoded: list[int] = []
-    real_decode = store_module.decode_entries
+    real_decode = reading_module.decode_entries
     monkeypatch.setattr(
-        store_module, "decode_entries", lambda d: decoded.append(len(d)) or real_decode(d)
+        reading_module, "decode_entries", lambda d: decoded.append(len(d)) or real_decode(d)
     )
 
     def finish_writing() -> None:
@@ -333,14 +334,14 @@ def test_an_unchanged_bad_file_is_not_read_again(
     os.utime(path, ns=(aged, aged))
     mgr = ScopedSessionManager(tmp_path / "axon-server", retry_budget=0.05)
     assert mgr.scope_error("global") is not None
-    real = store_module.read_entries_file
+    real = backend_module.read_entries_file
     reads: list[Path] = []
 
     def counting(file: Path, budget: float, *limits: int) -> object:
         reads.append(file)
         return real(file, budget, *limits)
 
-    monkeypatch.setattr(store_module, "read_entries_file", counting)
+    monkeypatch.setattr(backend_module, "read_entries_file", counting)
     for _ in range(5):
         with pytest.raises(StoreUnreadableError):
             mgr.reload("global")

@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 
 from axon_scopes.core import InvalidScopeNameError, ScopedSessionManager, StoreUnreadableError
-from axon_scopes.core.atomic import TEMP_SUFFIX, temp_prefix
-from axon_scopes.core.naming import MAX_FILE_NAME_BYTES
+from axon_scopes.core.files.atomic import TEMP_SUFFIX, temp_prefix
+from axon_scopes.core.files.naming import MAX_FILE_NAME_BYTES
+from axon_scopes.core.files.watching import is_store_file
 from axon_scopes.tui.catalog import Catalog, base_names_in
-from axon_scopes.tui.watcher import is_store_file
 
 from .pty_app import AppInPty
 
@@ -217,7 +217,7 @@ def test_the_watcher_follows_the_same_rule(name: str, bases: list[str] | None, s
 
 def test_a_file_name_that_is_not_utf8_is_no_scope(tmp_path: Path) -> None:
     """Axon's names are Rust strings, always UTF-8: other bytes were not written by it."""
-    from axon_scopes.core.naming import parse_scope_file
+    from axon_scopes.core.files.naming import parse_scope_file
 
     name = os.fsencode(tmp_path) + b"/.axon-server__flow_\xff.session.json"
     with open(name, "wb") as handle:
@@ -227,7 +227,7 @@ def test_a_file_name_that_is_not_utf8_is_no_scope(tmp_path: Path) -> None:
 
 
 def test_the_one_parser_reads_scope_base_and_kind() -> None:
-    from axon_scopes.core.naming import parse_scope_file
+    from axon_scopes.core.files.naming import parse_scope_file
 
     parsed = parse_scope_file(".axon-server__daemon_worker.memory.json")
     assert parsed is not None

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from axon_scopes.core import FlushError, MemoryEntry, ScopedSessionManager, SessionStore
-from axon_scopes.core.codec import encode_entries
-from axon_scopes.core.naming import lock_path_for
+from axon_scopes.core.files.codec import encode_entries
+from axon_scopes.core.files.naming import lock_path_for
 from tests.flush_worker import doomed_key, race_key, race_value, spared_key
 
 ROOT = Path(__file__).resolve().parent.parent

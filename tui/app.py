@@ -24,8 +24,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 from textual.worker import get_current_worker
 
-from axon_scopes.core import MemoryEntry, ScopedSessionManager, ScopeError
-from axon_scopes.core.store import DEFAULT_MAX_FILE_BYTES
+from axon_scopes.core import MemoryEntry, ScopedSessionManager, ScopeError, WriteConflictError
+from axon_scopes.core.files.reading import DEFAULT_MAX_FILE_BYTES
+from axon_scopes.core.files.watching import StoreWatcher
 
 from . import changes
 from .catalog import Catalog, ScopeRef
@@ -40,10 +41,10 @@ from .messages import (
     ScopeRowsLoaded,
     ScopesRechecked,
     StoreFilesChanged,
+    UndoConflict,
     WriteFinished,
 )
 from .model import Row, RowIndex, SortColumn, build_rows, preview_rows, row_items
-from .watcher import StoreWatcher
 from .widgets.detail import DetailPane
 from .widgets.entry_table import EntryTable
 from .widgets.header import StoreHeader
@@ -733,10 +734,10 @@ class ScopesApp(App[None]):
         row = self._writable_row()
         if row is None or self.current is None:
             return
-        self.open_editor(self.current, row, row.value)
+        self.open_editor(self.current, row, changes.seen(row))
 
-    def open_editor(self, ref: ScopeRef, row: Row, expected: str | None) -> None:
-        """Edit `row`; saving checks the disk still holds `expected` (None: no entry)."""
+    def open_editor(self, ref: ScopeRef, row: Row, expected: MemoryEntry | None) -> None:
+        """Edit `row`; saving writes only if the key still holds `expected` (None: no entry)."""
         from .dialogs.edit import EditDialog
 
         def done(result: EditResult | None) -> None:
@@ -747,19 +748,10 @@ class ScopesApp(App[None]):
 
     @work(thread=True, group="write")
     def save_edit(
-        self, ref: ScopeRef, row: Row, value: str, step: str, expected: str | None
+        self, ref: ScopeRef, row: Row, value: str, step: str, expected: MemoryEntry | None
     ) -> None:
-        """Write an edit unless another process changed the entry since the dialog opened."""
-        if row.layer == "store":
-            manager = self.manager(ref)
-            with contextlib.suppress(ScopeError):
-                manager.reload(ref.scope)
-            now = manager.retrieve(ref.scope, row.key)
-            on_disk = None if now is None else now.value
-            if on_disk != expected:
-                self.post_message(EditConflict(ref, row, value, step, expected, on_disk))
-                return
-        self._write(ref, row.layer, row.key, value, step, "edit")
+        """Write an edit unless the entry changed since the dialog opened (checked in core)."""
+        self._write(ref, row.layer, row.key, value, step, "edit", expected, row)
 
     @on(EditConflict)
     def _edit_conflict(self, message: EditConflict) -> None:
@@ -770,10 +762,10 @@ class ScopesApp(App[None]):
         def done(choice: ConflictChoice | None) -> None:
             if choice == "mine":
                 value, step = message.value, message.source_step
-                self.write_entry(ref, row.layer, row.key, value, step, "edit")
+                self.write_entry(ref, row.layer, row.key, value, step, "edit", message.actual)
             elif choice == "edit":
                 again = msgspec.structs.replace(row, value=message.value)
-                self.open_editor(ref, again, message.on_disk)
+                self.open_editor(ref, again, message.actual)
             else:
                 self.notify("Kept the value on disk; your edit was not written.")
                 self.load_scope(ref)
@@ -796,6 +788,8 @@ class ScopesApp(App[None]):
             return
         ref = self.current
         manager = self.manager(ref)
+        #: What the dialog was told each key holds: the write expects exactly that.
+        looked: dict[tuple[str, str], MemoryEntry | None] = {}
 
         def exists(key: str, layer: str) -> Row | None:
             entry = (
@@ -803,14 +797,16 @@ class ScopesApp(App[None]):
                 if layer == "memory"
                 else manager.retrieve(ref.scope, key)
             )
+            looked[(layer, key)] = entry
             if entry is None:
                 return None
             return Row(layer, entry.key, entry.value, entry.timestamp, entry.source_step)  # type: ignore[arg-type]
 
         def done(result: AddResult | None) -> None:
             if result is not None:
+                expected = looked.get((result.layer, result.key))
                 self.write_entry(
-                    ref, result.layer, result.key, result.value, result.source_step, "add"
+                    ref, result.layer, result.key, result.value, result.source_step, "add", expected
                 )
 
         self.push_screen(AddDialog(ref.scope, key_exists=exists), done)
@@ -832,23 +828,24 @@ class ScopesApp(App[None]):
 
     @work(thread=True, group="write")
     def purge_entry(self, ref: ScopeRef, row: Row) -> None:
-        """Purge what was confirmed; if the entry changed meanwhile, ask again."""
-        if row.layer == "store":
-            manager = self.manager(ref)
-            with contextlib.suppress(ScopeError):
-                manager.reload(ref.scope)
-            now = manager.retrieve(ref.scope, row.key)
-            if now is None or now.value != row.value:
-                fresh = (
-                    None
-                    if now is None
-                    else msgspec.structs.replace(
-                        row, value=now.value, timestamp=now.timestamp, source_step=now.source_step
-                    )
+        """Purge what was confirmed; if the entry changed meanwhile (checked in core), ask again."""
+        try:
+            previous = changes.remove(self.manager(ref), ref.scope, [row])
+        except WriteConflictError as exc:
+            now = exc.actual
+            fresh = (
+                None
+                if now is None
+                else msgspec.structs.replace(
+                    row, value=now.value, timestamp=now.timestamp, source_step=now.source_step
                 )
-                self.post_message(PurgeChanged(ref, fresh))
-                return
-        self._purge(ref, [row], f"purged {row.key!r}")
+            )
+            self.post_message(PurgeChanged(ref, fresh))
+            return
+        except ScopeError as exc:
+            self.post_message(WriteFinished(ref, "purge failed", error=str(exc)))
+            return
+        self._purged(ref, previous, f"purged {row.key!r}")
 
     @on(PurgeChanged)
     def _purge_changed(self, message: PurgeChanged) -> None:
@@ -888,53 +885,61 @@ class ScopesApp(App[None]):
 
     @work(thread=True, group="write")
     def write_entry(
-        self, ref: ScopeRef, layer: str, key: str, value: str, step: str, verb: str
+        self,
+        ref: ScopeRef,
+        layer: str,
+        key: str,
+        value: str,
+        step: str,
+        verb: str,
+        expected: MemoryEntry | None,
     ) -> None:
-        self._write(ref, layer, key, value, step, verb)
+        self._write(ref, layer, key, value, step, verb, expected)
 
-    def _write(self, ref: ScopeRef, layer: str, key: str, value: str, step: str, verb: str) -> None:
-        """Write one entry through core (store: flushed at once); on a worker thread."""
-        manager = self.manager(ref)
+    def _write(
+        self,
+        ref: ScopeRef,
+        layer: str,
+        key: str,
+        value: str,
+        step: str,
+        verb: str,
+        expected: MemoryEntry | None,
+        row: Row | None = None,
+    ) -> None:
+        """Write one entry if it still holds `expected` (store: flushed at once); in a worker."""
         try:
-            before = changes.snapshot(manager, ref.scope, layer, key)
-            changes.put(manager, ref.scope, layer, key, value, step)
-            if layer == "store":
-                manager.flush(ref.scope)
+            done = changes.put(self.manager(ref), ref.scope, layer, key, value, step, expected)
+        except WriteConflictError as exc:
+            actual = exc.actual
+            if row is None:
+                stamp = actual.timestamp if actual is not None else 0
+                row = Row(layer, key, value, stamp, step)  # type: ignore[arg-type]
+            opened = None if expected is None else expected.value
+            on_disk = None if actual is None else actual.value
+            self.post_message(EditConflict(ref, row, value, step, opened, on_disk, actual))
+            return
         except ScopeError as exc:
             self.post_message(WriteFinished(ref, f"{verb} failed", error=str(exc)))
             return
-        undo = changes.UndoStep(ref, f"{verb} {key!r}", (before,))
+        undo = changes.UndoStep(ref, f"{verb} {key!r}", (done,))
         self.post_message(WriteFinished(ref, f"{verb}: {key!r} saved to {layer}", undo))
 
     @work(thread=True, group="write")
     def purge_previewed(self, ref: ScopeRef, rows: list[Row]) -> None:
-        """Bulk purge: exactly the previewed entries, and only those unchanged since."""
-        manager = self.manager(ref)
-        with contextlib.suppress(ScopeError):
-            manager.reload(ref.scope)
-        keep: list[Row] = []
-        for row in rows:
-            snap = changes.snapshot(manager, ref.scope, row.layer, row.key)
-            if snap.entry is not None and snap.entry.value == row.value:
-                keep.append(row)
-        skipped = len(rows) - len(keep)
-        summary = f"purged {len(keep)} entries"
-        if skipped:
-            summary += f"; {skipped} skipped (changed or gone since the preview)"
-        self._purge(ref, keep, summary)
-
-    def _purge(self, ref: ScopeRef, rows: list[Row], summary: str) -> None:
-        manager = self.manager(ref)
+        """Bulk purge: exactly the previewed entries, and only those still as previewed."""
         try:
-            previous = tuple(changes.snapshot(manager, ref.scope, r.layer, r.key) for r in rows)
-            for row in rows:
-                changes.remove(manager, ref.scope, row)
-            if any(r.layer == "store" for r in rows):
-                manager.flush(ref.scope)
+            previous, skipped = changes.remove_unchanged(self.manager(ref), ref.scope, rows)
         except ScopeError as exc:
             self.post_message(WriteFinished(ref, "purge failed", error=str(exc)))
             return
-        undo = changes.UndoStep(ref, summary, tuple(p for p in previous if p.entry is not None))
+        summary = f"purged {len(previous)} entries"
+        if skipped:
+            summary += f"; {skipped} skipped (changed or gone since the preview)"
+        self._purged(ref, previous, summary)
+
+    def _purged(self, ref: ScopeRef, previous: tuple[changes.Previous, ...], summary: str) -> None:
+        undo = changes.UndoStep(ref, summary, previous) if previous else None
         self.post_message(WriteFinished(ref, summary, undo))
 
     def action_undo(self) -> None:
@@ -948,12 +953,47 @@ class ScopesApp(App[None]):
 
     @work(thread=True, group="write")
     def undo_step(self, step: changes.UndoStep) -> None:
+        """Undo only if every key still holds what this app wrote; otherwise ask first."""
         try:
             changes.restore(self.manager(step.ref), step)
+        except WriteConflictError as exc:
+            self.post_message(UndoConflict(step, exc))
+            return
         except ScopeError as exc:
             self.post_message(WriteFinished(step.ref, "undo failed", error=str(exc)))
             return
         self.post_message(WriteFinished(step.ref, f"undone: {step.description}", was_undo=True))
+
+    @on(UndoConflict)
+    def _undo_conflict(self, message: UndoConflict) -> None:
+        from .dialogs.conflict import ConflictDialog
+
+        step, exc = message.step, message.error
+        back = next(p for p in step.previous if (p.layer, p.key) == (exc.layer, exc.key))
+
+        def done(choice: ConflictChoice | None) -> None:
+            if choice == "mine":
+                actual = [(key, now) for key, _seen, now in exc.conflicts]
+                self.undo_step(changes.overriding(step, exc.layer, actual))
+            elif choice == "edit" and (back.entry or exc.actual) is not None:
+                base = back.entry or exc.actual
+                assert base is not None
+                row = Row(back.layer, base.key, base.value, base.timestamp, base.source_step)  # type: ignore[arg-type]
+                self.open_editor(step.ref, row, exc.actual)
+            else:
+                self.notify("Kept the value on disk; the undo was not applied.")
+                self.load_scope(step.ref)
+
+        self.push_screen(
+            ConflictDialog(
+                step.ref.scope,
+                exc.key,
+                opened=None if exc.expected is None else exc.expected.value,
+                on_disk=None if exc.actual is None else exc.actual.value,
+                mine="" if back.entry is None else back.entry.value,
+            ),
+            done,
+        )
 
     @on(WriteFinished)
     def _write_finished(self, message: WriteFinished) -> None:

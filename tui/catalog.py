@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from axon_scopes.core import ScopedSessionManager
-from axon_scopes.core.naming import SESSION_SUFFIX, parse_scope_file
+from axon_scopes.core.files.naming import SESSION_SUFFIX, parse_scope_file
 
 DEFAULT_BASE = "axon-server"
 

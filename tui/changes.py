@@ -1,10 +1,11 @@
-"""Writes the app makes through core, and how each one is undone."""
+"""Writes the app makes through core, each checked against what the operator saw, and their undo."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from axon_scopes.core import MemoryEntry, ScopedSessionManager
+from axon_scopes.core import Change, MemoryEntry, ScopedSessionManager, WriteConflictError
 
 from .catalog import ScopeRef
 from .model import Row
@@ -12,11 +13,16 @@ from .model import Row
 
 @dataclass(frozen=True, slots=True)
 class Previous:
-    """One key's state before a change: `entry` None means it did not exist."""
+    """One key's change: `entry` is what it was, `written` what this app made of it.
+
+    None means absent. Undo checks that the key still holds `written` before it puts
+    `entry` back, timestamp and source step included.
+    """
 
     layer: str
     key: str
     entry: MemoryEntry | None
+    written: MemoryEntry | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,38 +34,69 @@ class UndoStep:
     previous: tuple[Previous, ...]
 
 
-def snapshot(manager: ScopedSessionManager, scope: str, layer: str, key: str) -> Previous:
-    entry = manager.recall(scope, key) if layer == "memory" else manager.retrieve(scope, key)
-    return Previous(layer, key, entry)
+def seen(row: Row) -> MemoryEntry:
+    """The entry as the operator saw it in the table: what a checked write expects."""
+    return MemoryEntry(row.key, row.value, row.timestamp, row.source_step)
 
 
 def put(
-    manager: ScopedSessionManager, scope: str, layer: str, key: str, value: str, step: str
-) -> None:
-    if layer == "memory":
-        manager.remember(scope, key, value, step)
-    else:
-        manager.persist(scope, key, value, step)
+    manager: ScopedSessionManager,
+    scope: str,
+    layer: str,
+    key: str,
+    value: str,
+    step: str,
+    expected: MemoryEntry | None,
+) -> Previous:
+    """Write one entry if it still holds `expected` (store: flushed at once)."""
+    written = manager.compare_and_set(scope, key, expected, value, step, layer=layer)  # type: ignore[arg-type]
+    return Previous(layer, key, expected, written)
 
 
-def remove(manager: ScopedSessionManager, scope: str, row: Row) -> bool:
-    if row.layer == "memory":
-        return manager.forget(scope, row.key)
-    return manager.purge(scope, row.key)
+def remove(manager: ScopedSessionManager, scope: str, rows: Sequence[Row]) -> tuple[Previous, ...]:
+    """Remove exactly the entries shown in `rows`, all or none."""
+    manager.commit(scope, [Change(r.key, seen(r), None, r.layer) for r in rows])  # type: ignore[arg-type]
+    return tuple(Previous(r.layer, r.key, seen(r), None) for r in rows)
+
+
+def remove_unchanged(
+    manager: ScopedSessionManager, scope: str, rows: Sequence[Row]
+) -> tuple[tuple[Previous, ...], int]:
+    """Remove the entries of `rows` that are still as shown; returns them and how many were not."""
+    left = list(rows)
+    while left:
+        try:
+            return remove(manager, scope, left), len(rows) - len(left)
+        except WriteConflictError as exc:
+            changed = {(exc.layer, key) for key, _expected, _actual in exc.conflicts}
+            left = [r for r in left if (r.layer, r.key) not in changed]
+    return (), len(rows)
 
 
 def restore(manager: ScopedSessionManager, step: UndoStep) -> UndoStep:
-    """Apply an undo step and flush; returns the step that would redo it."""
-    scope = step.ref.scope
-    redo = tuple(snapshot(manager, scope, p.layer, p.key) for p in step.previous)
-    for prev in step.previous:
-        if prev.entry is None:
-            if prev.layer == "memory":
-                manager.forget(scope, prev.key)
-            else:
-                manager.purge(scope, prev.key)
-        else:
-            put(manager, scope, prev.layer, prev.key, prev.entry.value, prev.entry.source_step)
-    if any(p.layer == "store" for p in step.previous):
-        manager.flush(scope)
+    """Apply an undo step, all or none, if every key still holds what this app wrote.
+
+    Raises `WriteConflictError` when another writer changed one since. Returns the
+    step that would redo it.
+    """
+    changes = [Change(p.key, p.written, p.entry, p.layer) for p in step.previous]  # type: ignore[arg-type]
+    manager.commit(step.ref.scope, changes)
+    redo = tuple(Previous(p.layer, p.key, p.written, p.entry) for p in step.previous)
     return UndoStep(step.ref, step.description, redo)
+
+
+def overriding(
+    step: UndoStep, layer: str, conflicts: Iterable[tuple[str, MemoryEntry | None]]
+) -> UndoStep:
+    """The same undo, now expecting what another writer left: the operator chose to undo anyway.
+
+    Still checked: if the keys change yet again before it runs, it asks again.
+    """
+    actual = dict(conflicts)
+    previous = tuple(
+        Previous(p.layer, p.key, p.entry, actual[p.key])
+        if p.layer == layer and p.key in actual
+        else p
+        for p in step.previous
+    )
+    return UndoStep(step.ref, step.description, previous)

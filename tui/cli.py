@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Sequence
 
-from axon_scopes.core.store import DEFAULT_MAX_FILE_BYTES, size_text
+from axon_scopes.core.files.reading import DEFAULT_MAX_FILE_BYTES, size_text
 
 DESCRIPTION = """\
 Browse and edit the scoped session state of an Axon server.

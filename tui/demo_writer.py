@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from axon_scopes.core import MemoryEntry, ScopedSessionManager, ScopeError
-from axon_scopes.core.codec import encode_entries
+from axon_scopes.core.files.codec import encode_entries
 
 TICK_S = 0.8
 

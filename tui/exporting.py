@@ -15,7 +15,7 @@ import os
 import stat
 from pathlib import Path
 
-from axon_scopes.core.atomic import NEW_FILE_MODE, atomic_write
+from axon_scopes.core.files.atomic import NEW_FILE_MODE, atomic_write
 
 
 def export_mode(store_path: Path) -> int:

@@ -9,8 +9,8 @@ from operator import ne
 from pathlib import Path
 
 from axon_scopes.core import MemoryEntry, ScopeError, SessionStore
-from axon_scopes.core.atomic import FileSignature, settled, signature
-from axon_scopes.core.naming import parse_scope_file
+from axon_scopes.core.files.atomic import FileSignature, settled, signature
+from axon_scopes.core.files.naming import parse_scope_file
 
 from .catalog import Catalog, ScopeRef
 

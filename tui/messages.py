@@ -8,6 +8,8 @@ from pathlib import Path
 
 from textual.message import Message
 
+from axon_scopes.core import MemoryEntry, WriteConflictError
+
 from .catalog import ScopeRef
 from .changes import UndoStep
 from .live import Recheck
@@ -94,6 +96,16 @@ class EditConflict(Message):
     #: The value the operator started from, and the one on disk now (None: deleted).
     opened: str | None
     on_disk: str | None
+    #: The entry on disk now: what writing "mine" anyway must find there.
+    actual: MemoryEntry | None = None
+
+
+@dataclass
+class UndoConflict(Message):
+    """An entry this app wrote was changed by another writer since: undo asks first."""
+
+    step: UndoStep
+    error: WriteConflictError
 
 
 @dataclass

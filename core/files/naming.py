@@ -21,8 +21,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import InvalidScopeNameError
 from .atomic import temp_name_bytes
-from .errors import InvalidScopeNameError
 
 DEFAULT_SCOPE = "global"
 SESSION_SUFFIX = ".session.json"

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import bisect
-from collections import deque
 from collections.abc import Iterable
-from itertools import repeat
-from operator import attrgetter
 
 import msgspec
-from msgspec.structs import force_setattr
 
-from .entry import MemoryEntry
+from ..entry import MemoryEntry
 
 _decoder = msgspec.json.Decoder(list[MemoryEntry])
 _encoder = msgspec.json.Encoder()
@@ -65,21 +61,6 @@ def cut_short(data: bytes) -> bool:
 def entries_by_key(entries: Iterable[MemoryEntry]) -> dict[str, MemoryEntry]:
     """Index by key; a later duplicate wins, as in Axon's loader."""
     return {entry.key: entry for entry in entries}
-
-
-def share_source_steps(entries: Iterable[MemoryEntry]) -> int:
-    """Make equal `source_step` strings one object; returns how many distinct steps there are.
-
-    Decoding gives every entry its own copy, yet a big scope names a handful of
-    steps: at a million entries the copies cost some 60 MB. Each field keeps an
-    equal value, so the entries stay immutable as far as any reader can tell.
-    """
-    entries = list(entries)
-    steps = list(map(attrgetter("source_step"), entries))
-    canonical: dict[str, str] = {}
-    shared = map(canonical.setdefault, steps, steps)  # One pass in C, no Python loop.
-    deque(map(force_setattr, entries, repeat("source_step"), shared), maxlen=0)
-    return len(canonical)
 
 
 def encode_entries(entries: list[MemoryEntry]) -> bytes:

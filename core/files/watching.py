@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from axon_scopes.core.naming import parse_scope_file
+from .naming import parse_scope_file
 
 if TYPE_CHECKING:
     import watchfiles

@@ -1,0 +1,116 @@
+"""The storage seam below `SessionStore`: where one scope's store layer lives.
+
+`SessionStore` keeps the two layers in memory and talks to storage only through
+`StoreBackend`. The file backend (`core.files.FileBackend`) keeps Axon's JSON
+files; another backend (a Redis hash, a remote server) implements the same
+methods. Errors are the core's own: `StoreUnreadableError` for stored data that
+cannot be read, `FlushError` for a commit that wrote nothing, `WriteConflictError`
+for a checked change whose key holds something else.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .commit import Change
+from .entry import MemoryEntry
+
+#: An opaque token for one state of the stored entries; only compared for equality.
+Version = Hashable
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A scope's stored entries by key, and the version they were read at.
+
+    `version` is None when it could not prove "unchanged" later (for files: one
+    modified too recently, see `files.atomic.settled`); the next check re-reads.
+    """
+
+    entries: dict[str, MemoryEntry]
+    version: Version | None
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedMemory:
+    """A memory layer that another process published, and when it did."""
+
+    entries: list[MemoryEntry]
+    mtime: float
+
+
+class StoreBackend(ABC):
+    """One scope's persistent entries and its published memory layer.
+
+    A backend is used by one `SessionStore`, under that store's mutex: it need
+    not be thread-safe itself, but it must be safe against other processes.
+    """
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the entries live, for messages people read (a path, a URL)."""
+
+    @abstractmethod
+    def load(self) -> Loaded:
+        """Read every stored entry (none at all if nothing was ever stored).
+
+        Raises `StoreUnreadableError` if the stored data exists but cannot be read;
+        it must then be left as it is. The error's `version` is the version of what
+        was refused (None if unknown), so that it is not read again unchanged.
+        """
+
+    @abstractmethod
+    def version(self) -> Version | None:
+        """The current version, cheaply (no read of the entries).
+
+        Equal to a `Loaded.version` (or an error's `version`) only if the stored
+        entries are provably the same; None when there is nothing stored.
+        """
+
+    @abstractmethod
+    def commit(
+        self,
+        view: Mapping[str, MemoryEntry],
+        sets: Mapping[str, MemoryEntry],
+        purges: Collection[str],
+        checked: Sequence[Change],
+    ) -> dict[str, MemoryEntry] | None:
+        """Store this process's changes atomically, merged per key over what is stored now.
+
+        `sets` are keys written and `purges` keys removed since the last commit;
+        `view` is the caller's whole store layer (what it last loaded or committed,
+        with `sets` and `purges` applied). `checked` are changes that apply only if
+        their key holds `expected` in what is stored now with `sets` and `purges`
+        on top; they are compared under exclusive access (a lock, a transaction),
+        after the stored entries are read again, and a mismatch raises
+        `WriteConflictError` with nothing stored.
+
+        Returns the entries as now stored, or None when they are exactly `view`
+        with `checked` applied (nobody else wrote since: the caller need not copy).
+        Raises `FlushError` (nothing stored; e.g. a lock timeout or a full disk) or
+        `StoreUnreadableError` (the stored data became unreadable; left as it is).
+        """
+
+    @abstractmethod
+    def publish_memory(self, entries: Sequence[MemoryEntry]) -> None:
+        """Publish a memory layer so that other processes can show it.
+
+        Replaces what was published before. Raises `FlushError` if nothing was
+        published. A backend that cannot publish raises `NotImplementedError`
+        and says so in `can_publish_memory`.
+        """
+
+    @abstractmethod
+    def read_published_memory(self) -> PublishedMemory | None:
+        """The memory layer another process published for this scope, or None.
+
+        Raises `StoreUnreadableError` if what was published cannot be read.
+        """
+
+    @property
+    def can_publish_memory(self) -> bool:
+        """Whether `publish_memory` is implemented."""
+        return True

@@ -1,0 +1,157 @@
+"""The scope service: what the app and a command line code against, wherever the scopes live.
+
+`ScopedSessionManager` implements it in-process over files; a remote service (a
+live AxonServer over HTTP) can implement it too. Optional features are
+advertised by `capabilities`, which callers read instead of guessing.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass
+
+from .backend import PublishedMemory
+from .commit import Change
+from .entry import Layer, MemoryEntry, ScopedEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a service can do; a UI hides or refuses what is not there."""
+
+    #: The memory layer can be written (a remote server may only show it).
+    can_write_memory: bool
+    #: `compare_and_set`, `purge_if` and `commit` check under the storage's lock.
+    has_compare_and_set: bool
+    #: Every write is refused.
+    read_only: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeStatus:
+    """One scope in a listing: its counts, and why it is unreadable if it is."""
+
+    scope: str
+    memory_count: int
+    store_count: int
+    #: Why the scope's stored data cannot be read (writes are refused), or None.
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeChange:
+    """Something in a scope changed: by this service's own write, or seen on a refresh."""
+
+    scope: str
+    #: `"write"` (a write through this service) or `"refresh"` (found by `refresh`).
+    cause: str
+
+
+Subscriber = Callable[[ScopeChange], None]
+
+
+class Subscribers:
+    """The callbacks of `ScopeService.subscribe`, for an implementation to hold; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._callbacks: list[Subscriber] = []
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        with self._lock:
+            self._callbacks.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock, suppress(ValueError):
+                self._callbacks.remove(callback)
+
+        return unsubscribe
+
+    def notify(self, scope: str, cause: str = "write") -> None:
+        """Call every callback (outside the lock, so one may unsubscribe)."""
+        with self._lock:
+            callbacks = list(self._callbacks)
+        change = ScopeChange(scope, cause)
+        for callback in callbacks:
+            callback(change)
+
+
+class ScopeService(ABC):
+    """Scopes with two layers each: `memory` (ephemeral) and `store` (persistent).
+
+    Every method may raise `ScopeError` subclasses: `InvalidScopeNameError`,
+    `InvalidEntryError`/`ValueTooLargeError` (bad input, nothing written),
+    `ScopeReadOnlyError` (unreadable scope), `FlushError` (nothing stored) and
+    `WriteConflictError` (a checked write found something else).
+    """
+
+    @property
+    @abstractmethod
+    def capabilities(self) -> Capabilities:
+        """What this service supports (see `Capabilities`)."""
+
+    @abstractmethod
+    def scopes(self) -> list[ScopeStatus]:
+        """Every known scope, by name, with counts and status."""
+
+    @abstractmethod
+    def entries(self, scope: str) -> list[ScopedEntry]:
+        """Both layers of a scope: memory entries, then store entries, each by key."""
+
+    @abstractmethod
+    def published_memory(self, scope: str) -> PublishedMemory | None:
+        """The memory layer another process published for `scope`, if any."""
+
+    @abstractmethod
+    def get(self, scope: str, key: str, *, layer: Layer = "store") -> MemoryEntry | None:
+        """One entry of one layer, or None."""
+
+    @abstractmethod
+    def put(
+        self, scope: str, key: str, value: str, source_step: str, *, layer: Layer = "store"
+    ) -> MemoryEntry:
+        """Write one entry unconditionally (last writer wins); a store write is stored at once."""
+
+    @abstractmethod
+    def delete(self, scope: str, key: str, *, layer: Layer = "store") -> bool:
+        """Remove one entry unconditionally; False if it was not there. Stored at once."""
+
+    @abstractmethod
+    def compare_and_set(
+        self,
+        scope: str,
+        key: str,
+        expected: MemoryEntry | None,
+        value: str,
+        source_step: str,
+        *,
+        layer: Layer = "store",
+    ) -> MemoryEntry:
+        """Write only if `key` holds `expected` (None: absent), checked where the write happens.
+
+        Raises `WriteConflictError` (with the actual entry) and writes nothing otherwise.
+        """
+
+    @abstractmethod
+    def purge_if(
+        self, scope: str, key: str, expected: MemoryEntry | None, *, layer: Layer = "store"
+    ) -> None:
+        """Remove `key` only if it holds `expected`; see `compare_and_set`."""
+
+    @abstractmethod
+    def commit(self, scope: str, changes: Iterable[Change]) -> None:
+        """Apply several checked changes to one scope, all of them or none."""
+
+    @abstractmethod
+    def refresh(self, scope: str | None = None) -> list[str]:
+        """Re-read one scope (or all, finding new ones); returns the scopes that changed."""
+
+    @abstractmethod
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call `callback` with each `ScopeChange`; returns the function that unsubscribes.
+
+        Callbacks run on the thread that made or found the change; they must not block.
+        """
