@@ -450,7 +450,8 @@ async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
     """First screenful first; the full index replaces it; an older load's rows never win."""
     from axon_scopes.tui import app as app_module
     from axon_scopes.tui.messages import ScopeRowsLoaded
-    from axon_scopes.tui.model import Row, RowIndex
+    from axon_scopes.tui.table.index import RowIndex
+    from axon_scopes.tui.table.rows import Row
 
     monkeypatch.setattr(app_module, "PREVIEW_ABOVE", 20)
     monkeypatch.setattr(app_module, "SORT_ROWS_ABOVE", 50)  # rows held in key order

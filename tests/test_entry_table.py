@@ -9,7 +9,9 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-from axon_scopes.tui.model import SORT_COLUMNS, Row, RowDiff, RowIndex, SortColumn, row_matches
+from axon_scopes.tui.table.diff import RowDiff
+from axon_scopes.tui.table.index import RowIndex
+from axon_scopes.tui.table.rows import SORT_COLUMNS, Row, SortColumn, row_matches
 from axon_scopes.tui.widgets import entry_table
 from axon_scopes.tui.widgets.entry_table import Columns, EntryTable
 

@@ -42,7 +42,8 @@ from .messages import (
     StoreFilesChanged,
     WriteFinished,
 )
-from .model import Row, RowIndex, SortColumn, build_rows, preview_rows, row_items
+from .table.index import RowIndex
+from .table.rows import Row, SortColumn, build_rows, preview_rows, row_items
 from .watcher import StoreWatcher
 from .widgets.detail import DetailPane
 from .widgets.entry_table import EntryTable

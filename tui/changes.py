@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from axon_scopes.core import MemoryEntry, ScopedSessionManager
 
 from .catalog import ScopeRef
-from .model import Row
+from .table.rows import Row
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ from textual.message import Message
 from .catalog import ScopeRef
 from .changes import UndoStep
 from .live import Recheck
-from .model import Row, RowIndex
+from .table.index import RowIndex
+from .table.rows import Row
 from .widgets.scope_tree import ScopeInfo
 
 

@@ -26,17 +26,10 @@ from textual.style import Style
 from textual.timer import Timer
 
 from ..display import format_age, one_line, safe
-from ..model import (
-    SORT_COLUMNS,
-    Item,
-    Row,
-    RowDiff,
-    RowIndex,
-    RowKey,
-    RowView,
-    SortColumn,
-    VisibleRows,
-)
+from ..table.diff import RowDiff
+from ..table.index import RowIndex
+from ..table.rows import SORT_COLUMNS, Item, Row, RowKey, SortColumn, VisibleRows
+from ..table.view import RowView
 
 Clock = Callable[[], float]
 
