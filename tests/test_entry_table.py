@@ -414,12 +414,12 @@ async def test_default_sort_and_cycle() -> None:
             "store",
             "store",
         ]
-        # Like the app's `s`: this column reversed, then the next column.
+        # Like the app's `s`: this column reversed, then the next column as shown.
         assert [table.cycle_sort() for _ in range(4)] == [
             ("layer", True),
-            ("source_step", False),
-            ("source_step", True),
             ("key", False),
+            ("key", True),
+            ("source_step", False),
         ]
         with pytest.raises(ValueError):
             table.set_sort("value")  # type: ignore[arg-type]

@@ -123,3 +123,23 @@ class RowView:
             return self.visible.index(index)
         except ValueError:
             return None
+
+
+#: What `s` steps through: the columns as the table shows them, each ascending, then
+#: descending. The default order (layer, then key) comes first.
+SORT_CYCLE: tuple[tuple[SortColumn, bool], ...] = tuple(
+    (column, reverse)
+    for column in ("layer", "key", "source_step", "time")
+    for reverse in (False, True)
+)
+
+
+def next_sort(column: SortColumn, reverse: bool) -> tuple[SortColumn, bool]:
+    """The sort after (`column`, `reverse`) in `SORT_CYCLE`."""
+    at = SORT_CYCLE.index((column, reverse))
+    return SORT_CYCLE[(at + 1) % len(SORT_CYCLE)]
+
+
+def toggle_sort(current: tuple[SortColumn, bool], column: SortColumn) -> tuple[SortColumn, bool]:
+    """Sorting by `column` again reverses it; another column starts ascending."""
+    return (column, not current[1]) if column == current[0] else (column, False)

@@ -2,7 +2,7 @@
 
 Built on Textual's Line API: `render_line` draws only the lines on screen, so the
 cost of a frame does not grow with the number of rows. Filtering, sorting and
-diffing happen on whole columns in `axon_scopes.tui.model` (`RowIndex`, `RowView`).
+diffing happen on whole columns in `axon_scopes.tui.table` (`RowIndex`, `RowView`).
 Every stored string is drawn through `axon_scopes.tui.display`, never as markup.
 """
 
@@ -29,7 +29,7 @@ from ..display import format_age, one_line, safe
 from ..table.diff import RowDiff
 from ..table.index import RowIndex
 from ..table.rows import SORT_COLUMNS, Item, Row, RowKey, SortColumn, VisibleRows
-from ..table.view import RowView
+from ..table.view import RowView, next_sort, toggle_sort
 
 Clock = Callable[[], float]
 
@@ -421,11 +421,13 @@ class EntryTable(ScrollView, can_focus=True):
         self._reorder(lambda: self._view.set_sort(column, reverse), lose_cursor_to_top=False)
 
     def cycle_sort(self) -> tuple[SortColumn, bool]:
-        """Next sort: this column reversed, then the next column ascending."""
-        column, reverse = self._view.column, self._view.reverse
-        if reverse:
-            column = SORT_COLUMNS[(SORT_COLUMNS.index(column) + 1) % len(SORT_COLUMNS)]
-        self.set_sort(column, not reverse)
+        """The next sort of `SORT_CYCLE` (what `s` does)."""
+        self.set_sort(*next_sort(self._view.column, self._view.reverse))
+        return self._view.column, self._view.reverse
+
+    def sort_by(self, column: SortColumn) -> tuple[SortColumn, bool]:
+        """Sort by `column` ascending; if it is the sort already, reverse it (a header click)."""
+        self.set_sort(*toggle_sort((self._view.column, self._view.reverse), column))
         return self._view.column, self._view.reverse
 
     def move_cursor_to_key(self, row_key: RowKey) -> bool:
@@ -538,8 +540,7 @@ class EntryTable(ScrollView, can_focus=True):
         if offset.y == 0:
             column = self._column_at(offset.x)
             if column is not None:
-                same = column == self._view.column
-                self.set_sort(column, not self._view.reverse if same else False)
+                self.sort_by(column)
             return
         position = round(self.scroll_y) + offset.y - 1
         if position >= len(self._view):
