@@ -10,7 +10,7 @@ from axon_scopes.tui.dialogs.help import HelpScreen
 from axon_scopes.tui.keys import GROUPS, KEYS, readme_table
 from axon_scopes.tui.table.view import SORT_CYCLE
 
-from .tui_support import SIZE, demo_store, open_app, settle
+from .conftest import SIZE, AppFactory, settle
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -36,8 +36,10 @@ def test_every_key_has_a_group_and_every_command_a_way_in() -> None:
         assert key.shown_in_footer <= (key.bind is not None), key
 
 
-async def test_bindings_palette_and_help_come_from_the_table(tmp_path: Path) -> None:
-    app = open_app(demo_store(tmp_path))
+async def test_bindings_palette_and_help_come_from_the_table(
+    demo_base: Path, app_for: AppFactory
+) -> None:
+    app = app_for(demo_base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         bound = {key: active.binding for key, active in app.active_bindings.items()}
@@ -64,9 +66,9 @@ async def test_bindings_palette_and_help_come_from_the_table(tmp_path: Path) -> 
             assert group in shown
 
 
-async def test_s_steps_through_the_documented_cycle(tmp_path: Path) -> None:
+async def test_s_steps_through_the_documented_cycle(demo_base: Path, app_for: AppFactory) -> None:
     """`s` visits every state of SORT_CYCLE once, in order, then starts over."""
-    app = open_app(demo_store(tmp_path))
+    app = app_for(demo_base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         seen = [(app.table.sort_column, app.table.sort_reverse)]
