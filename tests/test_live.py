@@ -11,6 +11,7 @@ import itertools
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -110,7 +111,9 @@ async def test_the_watch_starts_after_the_first_rows_and_misses_nothing_before(
 
     def write_as_the_first_rows_arrive(message: object) -> None:
         if isinstance(message, ScopeRowsLoaded) and not arrivals:
-            arrivals.append((len(message.index), watched(tmp_path)))
+            # The watcher's thread (tui/watcher.py names it) is up before its inotify watch.
+            watching = any(t.name == "store-watcher" for t in threading.enumerate())
+            arrivals.append((len(message.index), watching or watched(tmp_path)))
             other = ScopedSessionManager(base)
             other.persist("global", "g.00", "written before the watch", "other")
             other.flush("global")
