@@ -19,6 +19,7 @@ from axon_scopes.tui.demo import DEMO_EPOCH, populate
 
 #: "Now" for every app test: one hour after the demo data's newest timestamp.
 NOW = DEMO_EPOCH + 3_600
+#: The terminal size every app test and snapshot runs at.
 SIZE = (120, 36)
 
 AppFactory = Callable[..., ScopesApp]
@@ -71,12 +72,6 @@ def watched(directory: Path) -> bool:
         if any(line.startswith("inotify") and inode in line for line in info.splitlines()):
             return True
     return False
-
-
-@pytest.fixture
-def size() -> tuple[int, int]:
-    """The terminal size every app test runs at."""
-    return SIZE
 
 
 @pytest.fixture

@@ -238,6 +238,7 @@ async def test_read_only_refuses_every_write_and_says_why(
     base = demo_base
     before = (base.parent / ".axon-server__global.session.json").read_bytes()
     app = app_for(base, read_only=True)
+    app.NOTIFICATION_TIMEOUT = 60.0  # Every notice stays on screen until read.
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         for key in ("e", "enter", "a", "d", "D", "u"):
