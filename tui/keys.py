@@ -21,10 +21,11 @@ _SORT_ORDER = ", ".join(dict.fromkeys(_COLUMN_NAMES[column] for column, _ in SOR
 class Key:
     """One row of the key table.
 
-    `label` is the key as people read it ("" for palette-only commands); `bind` is
-    the app binding's key list when the app itself binds it (other keys belong to the
-    focused widget or to Textual); `footer` is the footer's label, None to keep it
-    out of the footer; `title` is the command palette entry, None to leave it out.
+    `label` is the key as people read it ("" for palette-only commands); `action` is
+    what it runs; `bind` is the app binding's key list when the app itself binds it
+    (other keys are the focused widget's or Textual's own); `footer` is the footer's
+    label, None to keep it out of the footer; `title` is the command palette entry,
+    None to leave it out.
     """
 
     label: str
@@ -41,22 +42,36 @@ class Key:
 
 
 def _palette_only(action: str, title: str, description: str) -> Key:
-    return Key("", action, description, "", title=title)
+    """A command with no key of its own: reachable by name only."""
+    return Key("", action, description, group="", title=title)
 
 
 #: In footer order: the footer lists the keys it shows in the order they come here.
 KEYS: tuple[Key, ...] = (
-    Key("q", "quit", "quit", "App", "q", "Quit"),
-    Key("?", "help", "this help: every key", "App", "question_mark", "Help", "Help"),
+    Key("q", "quit", "quit", "App", bind="q", footer="Quit"),
+    Key(
+        "?",
+        "help",
+        "this help: every key",
+        "App",
+        bind="question_mark",
+        footer="Help",
+        title="Help",
+    ),
     Key("ctrl+p", "command_palette", "command palette: every action by name", "App"),
     Key("tab / shift+tab", "focus_next", "move between the scope tree and the entry table", "Move"),
-    Key("↑ ↓ pgup pgdn home end", "cursor", "move the cursor", "Move"),
+    Key(
+        "↑ ↓ pgup pgdn home end",
+        "cursor_up, cursor_down, page_up, page_down, cursor_first, cursor_last",
+        "move the cursor",
+        "Move",
+    ),
     Key(
         "i",
         "scope_info",
         "on a scope: its file, and why it is unreadable",
         "Move",
-        "i",
+        bind="i",
         title="Scope file info",
     ),
     Key(
@@ -64,18 +79,18 @@ KEYS: tuple[Key, ...] = (
         "filter",
         "filter by key or value, ignoring case; escape clears",
         "View",
-        "slash",
-        "Filter",
-        "Filter entries",
+        bind="slash",
+        footer="Filter",
+        title="Filter entries",
     ),
     Key(
         "s",
         "sort",
         f"sort by {_SORT_ORDER} in turn; each ▲, then ▼",
         "View",
-        "s",
-        "Sort",
-        "Sort: next column",
+        bind="s",
+        footer="Sort",
+        title="Sort: next column",
     ),
     _palette_only("sort('key')", "Sort by key", "Sort by key; again to reverse"),
     _palette_only("sort('time')", "Sort by age", "Youngest first; again to reverse"),
@@ -86,46 +101,64 @@ KEYS: tuple[Key, ...] = (
         "edit",
         "edit the selected entry (store edits are written at once)",
         "Change",
-        "e",
+        bind="e",
         title="Edit entry",
     ),
-    Key("a", "add", "add an entry to the store or memory layer", "Change", "a", "Add", "Add entry"),
+    Key(
+        "a",
+        "add",
+        "add an entry to the store or memory layer",
+        "Change",
+        bind="a",
+        footer="Add",
+        title="Add entry",
+    ),
     Key(
         "d / delete",
         "purge",
         "purge the selected entry, after showing exactly what goes",
         "Change",
-        "d,delete",
-        "Purge",
-        "Purge entry",
+        bind="d,delete",
+        footer="Purge",
+        title="Purge entry",
     ),
     Key(
         "D",
         "bulk_purge",
         "bulk purge by query: preview, then delete exactly those",
         "Change",
-        "D",
+        bind="D",
         title="Bulk purge",
     ),
-    Key("c", "copy", "copy the value (OSC 52 clipboard)", "Copy out", "c", title="Copy value"),
-    Key("x", "export", "export the scope as JSON or CSV", "Copy out", "x", title="Export scope"),
-    Key("u", "undo", "undo the last edit, add or purge made here", "Change", "u", "Undo", "Undo"),
-    Key("ctrl+r", "reload", "reload from disk now", "Live", "ctrl+r", title="Reload"),
+    Key("c", "copy", "copy the value (OSC 52 clipboard)", "Copy out", bind="c", title="Copy value"),
+    Key(
+        "x", "export", "export the scope as JSON or CSV", "Copy out", bind="x", title="Export scope"
+    ),
+    Key(
+        "u",
+        "undo",
+        "undo the last edit, add or purge made here",
+        "Change",
+        bind="u",
+        footer="Undo",
+        title="Undo",
+    ),
+    Key("ctrl+r", "reload", "reload from disk now", "Live", bind="ctrl+r", title="Reload"),
     Key(
         "p",
         "pause",
         "pause live updates (changes are counted); again to apply",
         "Live",
-        "p",
-        "Pause",
-        "Pause live updates",
+        bind="p",
+        footer="Pause",
+        title="Pause live updates",
     ),
     Key(
         "f",
         "follow",
         "follow: keep the cursor on the most recently written entry",
         "Live",
-        "f",
+        bind="f",
         title="Follow mode",
     ),
 )
