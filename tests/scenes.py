@@ -18,7 +18,7 @@ from axon_scopes.core import ScopedSessionManager
 from axon_scopes.tui.app import ScopesApp
 from axon_scopes.tui.demo import populate
 
-from .tui_support import SIZE, open_app, settle
+from .conftest import SIZE, open_app, settle
 
 Action = Callable[[ScopesApp, Pilot[Any]], Awaitable[None]]
 Target = ScopedSessionManager | str

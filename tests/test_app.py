@@ -23,7 +23,7 @@ from axon_scopes.tui.dialogs import (
 from axon_scopes.tui.widgets.detail import DetailPane
 from axon_scopes.tui.widgets.entry_table import EntryTable
 
-from .tui_support import SIZE, demo_store, open_app, settle
+from .conftest import SIZE, AppFactory, demo_store, notices, open_app, settle
 
 HOSTILE = {
     "markup.bold": "[bold]x",
@@ -53,9 +53,9 @@ async def cursor_to(app: ScopesApp, pilot: object, key: str, layer: str = "store
     await settle(app, pilot)
 
 
-async def test_start_shows_global_and_tree(tmp_path: Path) -> None:
-    base = demo_store(tmp_path)
-    app = open_app(base)
+async def test_start_shows_global_and_tree(demo_base: Path, app_for: AppFactory) -> None:
+    base = demo_base
+    app = app_for(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.current is not None and app.current.scope == "global"
@@ -66,9 +66,9 @@ async def test_start_shows_global_and_tree(tmp_path: Path) -> None:
         assert [label for label in labels[1:]] == ["flows", "daemons", "custom"]
 
 
-async def test_slash_again_refines_the_filter(tmp_path: Path) -> None:
+async def test_slash_again_refines_the_filter(demo_base: Path, app_for: AppFactory) -> None:
     """Back in the filter box, the next letters extend the query rather than replace it."""
-    app = open_app(demo_store(tmp_path))
+    app = app_for(demo_base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("slash", *"server", "enter")
@@ -80,8 +80,8 @@ async def test_slash_again_refines_the_filter(tmp_path: Path) -> None:
         assert {r.key for r in app.table.visible_rows} == {"server.version"}
 
 
-async def test_filter_and_sort(tmp_path: Path) -> None:
-    app = open_app(demo_store(tmp_path))
+async def test_filter_and_sort(demo_base: Path, app_for: AppFactory) -> None:
+    app = app_for(demo_base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("slash")
@@ -99,24 +99,21 @@ async def test_filter_and_sort(tmp_path: Path) -> None:
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.table.row_count == 4
-        # Default: by layer. Each press: this column reversed, then the next column.
+        # Default: by layer. Each press: this column reversed, then the next column
+        # as the table shows them (layer, key, step, age).
         seen = []
-        for _ in range(5):
+        for _ in range(3):
             await pilot.press("s")
             seen.append((app.table.sort_column, app.table.sort_reverse))
-        assert seen == [
-            ("layer", True),
-            ("source_step", False),
-            ("source_step", True),
-            ("key", False),
-            ("key", True),
-        ]
+        assert seen == [("layer", True), ("key", False), ("key", True)]
         assert app.table.visible_rows[0].key == "tenants"
 
 
-async def test_edit_store_entry_flushes_and_undo_restores(tmp_path: Path) -> None:
-    base = demo_store(tmp_path)
-    app = open_app(base)
+async def test_edit_store_entry_flushes_and_undo_restores(
+    demo_base: Path, app_for: AppFactory
+) -> None:
+    base = demo_base
+    app = app_for(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await cursor_to(app, pilot, "server.version")
@@ -132,10 +129,10 @@ async def test_edit_store_entry_flushes_and_undo_restores(tmp_path: Path) -> Non
         assert disk(base, "global")["server.version"] == "0.9.4"
 
 
-async def test_escape_cancels_edit(tmp_path: Path) -> None:
-    base = demo_store(tmp_path)
+async def test_escape_cancels_edit(demo_base: Path, app_for: AppFactory) -> None:
+    base = demo_base
     before = disk(base, "global")
-    app = open_app(base)
+    app = app_for(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("enter")
@@ -147,10 +144,10 @@ async def test_escape_cancels_edit(tmp_path: Path) -> None:
     assert disk(base, "global") == before
 
 
-async def test_add_to_store_and_memory_then_undo(tmp_path: Path) -> None:
-    base = demo_store(tmp_path)
+async def test_add_to_store_and_memory_then_undo(demo_base: Path, app_for: AppFactory) -> None:
+    base = demo_base
     manager = ScopedSessionManager(base)
-    app = open_app(manager)
+    app = app_for(manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("a")
@@ -180,9 +177,11 @@ async def test_add_to_store_and_memory_then_undo(tmp_path: Path) -> None:
         assert "added.key" not in disk(base, "global")
 
 
-async def test_purge_cancel_is_default_then_purge_and_undo(tmp_path: Path) -> None:
-    base = demo_store(tmp_path)
-    app = open_app(base)
+async def test_purge_cancel_is_default_then_purge_and_undo(
+    demo_base: Path, app_for: AppFactory
+) -> None:
+    base = demo_base
+    app = app_for(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await cursor_to(app, pilot, "tenants")
@@ -204,9 +203,11 @@ async def test_purge_cancel_is_default_then_purge_and_undo(tmp_path: Path) -> No
         assert disk(base, "global")["tenants"] == '["acme", "globex", "initech"]'
 
 
-async def test_bulk_purge_deletes_exactly_the_previewed_entries(tmp_path: Path) -> None:
-    base = demo_store(tmp_path)
-    app = open_app(base)
+async def test_bulk_purge_deletes_exactly_the_previewed_entries(
+    demo_base: Path, app_for: AppFactory
+) -> None:
+    base = demo_base
+    app = app_for(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await select(app, pilot, "flow:ingest")
@@ -231,18 +232,21 @@ async def test_bulk_purge_deletes_exactly_the_previewed_entries(tmp_path: Path) 
         assert all(f"batch.{i:04d}" in restored for i in range(1, 10))
 
 
-async def test_read_only_refuses_every_write_and_says_why(tmp_path: Path) -> None:
-    base = demo_store(tmp_path)
+async def test_read_only_refuses_every_write_and_says_why(
+    demo_base: Path, app_for: AppFactory
+) -> None:
+    base = demo_base
     before = (base.parent / ".axon-server__global.session.json").read_bytes()
-    app = open_app(base, read_only=True)
-    async with app.run_test(size=SIZE) as pilot:
+    app = app_for(base, read_only=True)
+    app.NOTIFICATION_TIMEOUT = 60.0  # Every notice stays on screen until read.
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         for key in ("e", "enter", "a", "d", "D", "u"):
             await pilot.press(key)
             await settle(app, pilot)
             assert not isinstance(app.screen, (EditDialog, AddDialog, PurgeDialog))
-        messages = [n.message for n in app._notifications]
-        assert messages and all("read-only" in m for m in messages)
+        shown = notices(app)
+        assert len(shown) == 6 and all("read-only" in m for m in shown)
     assert (base.parent / ".axon-server__global.session.json").read_bytes() == before
 
 
@@ -355,9 +359,11 @@ async def test_copy_and_export(tmp_path: Path) -> None:
         assert exported["scope"] == "global" and exported["count"] == 4
 
 
-async def test_edit_conflict_never_overwrites_silently(tmp_path: Path) -> None:
-    base = demo_store(tmp_path)
-    app = open_app(base)
+async def test_edit_conflict_never_overwrites_silently(
+    demo_base: Path, app_for: AppFactory
+) -> None:
+    base = demo_base
+    app = app_for(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await cursor_to(app, pilot, "motd")
@@ -384,9 +390,11 @@ async def test_edit_conflict_never_overwrites_silently(tmp_path: Path) -> None:
         assert disk(base, "global")["motd"] == "mine again"
 
 
-async def test_purge_asks_again_when_the_entry_changed(tmp_path: Path) -> None:
-    base = demo_store(tmp_path)
-    app = open_app(base)
+async def test_purge_asks_again_when_the_entry_changed(
+    demo_base: Path, app_for: AppFactory
+) -> None:
+    base = demo_base
+    app = app_for(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await cursor_to(app, pilot, "tenants")
@@ -404,8 +412,10 @@ async def test_purge_asks_again_when_the_entry_changed(tmp_path: Path) -> None:
         assert "tenants" not in disk(base, "global")
 
 
-async def test_every_action_is_in_the_palette_and_help(tmp_path: Path) -> None:
-    app = open_app(demo_store(tmp_path))
+async def test_every_action_is_in_the_palette_and_help(
+    demo_base: Path, app_for: AppFactory
+) -> None:
+    app = app_for(demo_base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         titles = {c.title for c in app.get_system_commands(app.screen)}
@@ -428,8 +438,8 @@ async def test_every_action_is_in_the_palette_and_help(tmp_path: Path) -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_keyboard_moves_between_tree_and_table(tmp_path: Path) -> None:
-    app = open_app(demo_store(tmp_path))
+async def test_keyboard_moves_between_tree_and_table(demo_base: Path, app_for: AppFactory) -> None:
+    app = app_for(demo_base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.focused is app.table
@@ -450,7 +460,8 @@ async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
     """First screenful first; the full index replaces it; an older load's rows never win."""
     from axon_scopes.tui import app as app_module
     from axon_scopes.tui.messages import ScopeRowsLoaded
-    from axon_scopes.tui.model import Row, RowIndex
+    from axon_scopes.tui.table.index import RowIndex
+    from axon_scopes.tui.table.rows import Row
 
     monkeypatch.setattr(app_module, "PREVIEW_ABOVE", 20)
     monkeypatch.setattr(app_module, "SORT_ROWS_ABOVE", 50)  # rows held in key order
@@ -460,18 +471,23 @@ async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
         mgr.persist("global", f"k{i:04d}", f"v{i}", "seed")
     mgr.remember("global", "k0007", "in memory", "seed")
     mgr.flush("global")
-    previews: list[int] = []
-    show_preview = EntryTable.show_preview
+    loads: list[ScopeRowsLoaded] = []
+    #: What the table showed when the full rows arrived: (in preview, total, rows held).
+    before_full: list[tuple[bool, int, int]] = []
 
-    def spy(table: EntryTable, index: RowIndex, total: int) -> None:
-        previews.append(total)
-        show_preview(table, index, total)
+    def record(message: object) -> None:
+        if isinstance(message, ScopeRowsLoaded):
+            if message.preview_total is None and loads:
+                table = app.table
+                before_full.append((table.in_preview, table.total_count, len(table.rows)))
+            loads.append(message)
 
-    monkeypatch.setattr(EntryTable, "show_preview", spy)
     app = open_app(mgr)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=record) as pilot:
         await settle(app, pilot)
+        previews = [m.preview_total for m in loads if m.preview_total is not None]
         assert previews == [301]
+        assert before_full[0][:2] == (True, 301) and before_full[0][2] < 301
         table = app.table
         assert not table.in_preview and table.total_count == table.row_count == 301
         assert table.visible_rows[0].row_key == ("memory", "k0007")
@@ -482,17 +498,17 @@ async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
         assert table.row_count == 100
         await pilot.press("escape")
         stale = RowIndex([Row("store", "stale", "x", 1, "s")])
-        app.post_message(ScopeRowsLoaded(app._load_seq - 1, app.current, stale))  # type: ignore[arg-type]
+        app.post_message(ScopeRowsLoaded(loads[-1].seq - 1, loads[-1].ref, stale))
         await settle(app, pilot)
         assert table.total_count == 301
 
 
-async def test_detail_pane_sizes_itself_to_each_value(tmp_path: Path) -> None:
+async def test_detail_pane_sizes_itself_to_each_value(demo_base: Path, app_for: AppFactory) -> None:
     """One-line values skip the layout pass; a multi-line value still gets its height."""
     from textual.widgets import Static
 
-    base = demo_store(tmp_path)
-    app = open_app(base)
+    base = demo_base
+    app = app_for(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         value = app.query_one("#detail-value", Static)

@@ -16,7 +16,7 @@ from axon_scopes.core import MemoryEntry, ScopedSessionManager
 from axon_scopes.tui.app import ScopesApp
 from axon_scopes.tui.dialogs import AddDialog, BulkPurgeDialog, ConflictDialog, PurgeDialog
 
-from .tui_support import SIZE, demo_store, open_app, settle
+from .conftest import SIZE, demo_store, open_app, settle
 
 ROOT = Path(__file__).resolve().parent.parent
 

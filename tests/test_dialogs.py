@@ -32,7 +32,7 @@ from axon_scopes.tui.dialogs import (
     PurgeDialog,
 )
 from axon_scopes.tui.dialogs.bulk_purge import RowPreview
-from axon_scopes.tui.model import Row
+from axon_scopes.tui.table.rows import Row
 
 SIZE = (100, 34)
 HOSTILE = [

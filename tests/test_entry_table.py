@@ -9,7 +9,9 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-from axon_scopes.tui.model import SORT_COLUMNS, Row, RowDiff, RowIndex, SortColumn, row_matches
+from axon_scopes.tui.table.diff import RowDiff
+from axon_scopes.tui.table.index import RowIndex
+from axon_scopes.tui.table.rows import SORT_COLUMNS, Row, SortColumn, row_matches
 from axon_scopes.tui.widgets import entry_table
 from axon_scopes.tui.widgets.entry_table import Columns, EntryTable
 
@@ -24,6 +26,11 @@ def store_rows(count: int, prefix: str = "k") -> list[Row]:
     ]
 
 
+def load(table: EntryTable, rows: Sequence[Row], **options: bool) -> RowDiff:
+    """Rows in as the app brings them: an index built against the one shown."""
+    return table.set_index(RowIndex(rows, table.index), **options)
+
+
 class Host(App[None]):
     """Just the table, with a fixed clock; records what the table says."""
 
@@ -34,10 +41,12 @@ class Host(App[None]):
         self.activated: list[Row] = []
 
     def compose(self) -> ComposeResult:
-        yield EntryTable(self.rows, clock=lambda: NOW, age_refresh=None)
+        yield EntryTable(clock=lambda: NOW, age_refresh=None)
 
-    def on_entry_table_cursor_moved(self, message: EntryTable.CursorMoved) -> None:
-        self.moved.append(message.row)
+    def on_mount(self) -> None:
+        table = self.query_one(EntryTable)
+        table.cursor_signal.subscribe(self, self.moved.append, immediate=True)
+        load(table, self.rows)
 
     def on_entry_table_row_activated(self, message: EntryTable.RowActivated) -> None:
         self.activated.append(message.row)
@@ -162,9 +171,9 @@ async def test_empty_states() -> None:
         assert table.cursor_row is None and table.cursor_row_key is None
         table.reading = True  # before anything was read: not "no entries"
         assert screen_lines(table)[1].strip() == "reading…"
-        table.set_rows([])
+        load(table, [])
         assert screen_lines(table)[1].strip() == "no entries"
-        table.set_rows(store_rows(3))
+        load(table, store_rows(3))
         table.set_filter("zz\x1b")
         await pilot.pause()
         assert screen_lines(table)[1].strip() == "no entries match 'zz␛'"
@@ -173,7 +182,7 @@ async def test_empty_states() -> None:
         assert app.activated == []
 
 
-# ── set_rows: diffing by row_key ──────────────────────────────────────────
+# ── set_index: diffing by row_key ─────────────────────────────────────────
 
 
 async def test_cursor_stays_on_its_row_when_rows_come_before_it() -> None:
@@ -182,12 +191,12 @@ async def test_cursor_stays_on_its_row_when_rows_come_before_it() -> None:
         table = app.query_one(EntryTable)
         assert table.move_cursor_to_key(("store", "k020"))
         earlier = [Row("store", f"a{i}", "new", NOW, "s") for i in range(5)]
-        diff = table.set_rows([*earlier, *store_rows(50)])
+        diff = load(table, [*earlier, *store_rows(50)])
         assert diff == RowDiff(added=5)
         assert table.cursor_row_key == ("store", "k020")
         assert table.cursor_index == 25
         memory = [Row("memory", "m", "new", NOW, "s")]
-        table.set_rows([*memory, *earlier, *store_rows(50)])
+        load(table, [*memory, *earlier, *store_rows(50)])
         assert table.cursor_row_key == ("store", "k020")
         await pilot.pause()
 
@@ -202,11 +211,11 @@ async def test_cursor_stays_when_its_row_or_others_change_or_go() -> None:
 
         rows = store_rows(50)
         rows[20] = Row("store", "k020", "edited", NOW, "tui")
-        assert table.set_rows(rows) == RowDiff(changed=1)
+        assert load(table, rows) == RowDiff(changed=1)
         assert table.cursor_row == rows[20]
 
         del rows[3]
-        assert table.set_rows(rows) == RowDiff(removed=1)
+        assert load(table, rows) == RowDiff(removed=1)
         assert table.cursor_row_key == ("store", "k020")
         assert table.cursor_index == 19
         await pilot.pause()
@@ -219,14 +228,14 @@ async def test_cursor_row_removed_moves_to_the_row_now_in_its_place() -> None:
         table = app.query_one(EntryTable)
         table.move_cursor_to_key(("store", "k020"))
         rows = [r for r in store_rows(50) if r.key != "k020"]
-        assert table.set_rows(rows) == RowDiff(removed=1)
+        assert load(table, rows) == RowDiff(removed=1)
         assert table.cursor_index == 20
         assert table.cursor_row_key == ("store", "k021")
         await pilot.pause()
         assert app.moved[-1] == rows[20]
         # The last row gone under the cursor: it moves up.
         table.action_cursor_last()
-        table.set_rows(rows[:-1])
+        load(table, rows[:-1])
         assert table.cursor_row_key == rows[-2].row_key
 
 
@@ -239,12 +248,12 @@ async def test_scroll_offset_is_kept_across_reloads() -> None:
         await pilot.pause()
         rows = store_rows(300)
         rows[5] = Row("store", "k005", "edited", NOW, "s")
-        table.set_rows(rows)
+        load(table, rows)
         await pilot.pause()
         assert table.scroll_y == 110
         assert table.cursor_index == 120
         # Many rows added above: the offset stays unless the cursor would leave the screen.
-        table.set_rows([*[Row("store", f"a{i:03d}", "", NOW, "s") for i in range(100)], *rows])
+        load(table, [*[Row("store", f"a{i:03d}", "", NOW, "s") for i in range(100)], *rows])
         await pilot.pause()
         assert table.cursor_row_key == ("store", "k120")
         page = table.scrollable_content_region.height - 1
@@ -261,7 +270,7 @@ async def test_flash_marks_added_and_changed_rows_for_a_moment(
         rows = store_rows(10)
         rows[4] = Row("store", "k004", "edited", NOW, "s")
         rows.append(Row("store", "k999", "new", NOW, "s"))
-        table.set_rows(rows, flash_changes=True)
+        load(table, rows, flash_changes=True)
         assert table.flashing == {("store", "k004"), ("store", "k999")}
         plain = table.render_line(4)
         flashed = table.render_line(5)
@@ -269,7 +278,7 @@ async def test_flash_marks_added_and_changed_rows_for_a_moment(
         assert {s.style.bgcolor for s in flashed} != {s.style.bgcolor for s in plain}
         await pilot.pause(0.3)
         assert table.flashing == frozenset()
-        table.set_rows(store_rows(10))  # No flash asked for.
+        load(table, store_rows(10))  # No flash asked for.
         assert table.flashing == frozenset()
 
 
@@ -278,7 +287,7 @@ async def test_keep_position_false_starts_at_the_top() -> None:
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(EntryTable)
         await pilot.press("end")
-        table.set_rows(store_rows(100, prefix="other"), keep_position=False)
+        load(table, store_rows(100, prefix="other"), keep_position=False)
         await pilot.pause()
         assert table.cursor_index == 0 and table.scroll_y == 0
         assert table.cursor_row_key == ("store", "other000")
@@ -310,9 +319,7 @@ async def test_index_diffed_against_replaced_rows_is_diffed_again() -> None:
         stale_base = table.index
         table.move_cursor_to_key(("store", "k030"))
         # Meanwhile the table took other rows (a write of our own): 10 rows before k030.
-        table.set_rows(
-            [*(Row("store", f"a{i}", "x", NOW, "s") for i in range(10)), *store_rows(50)]
-        )
+        load(table, [*(Row("store", f"a{i}", "x", NOW, "s") for i in range(10)), *store_rows(50)])
         late = RowIndex([*store_rows(50), Row("store", "zz", "new", NOW, "s")], stale_base)
         diff = table.set_index(late, flash_changes=True)
         await pilot.pause()
@@ -412,24 +419,24 @@ async def test_default_sort_and_cycle() -> None:
             "store",
             "store",
         ]
-        # Like the app's `s`: this column reversed, then the next column.
+        # Like the app's `s`: this column reversed, then the next column as shown.
         assert [table.cycle_sort() for _ in range(4)] == [
             ("layer", True),
-            ("source_step", False),
-            ("source_step", True),
             ("key", False),
+            ("key", True),
+            ("source_step", False),
         ]
         with pytest.raises(ValueError):
             table.set_sort("value")  # type: ignore[arg-type]
         await pilot.pause()
 
 
-async def test_filter_and_sort_survive_set_rows() -> None:
+async def test_filter_and_sort_survive_new_rows() -> None:
     async with Host(mixed_rows()).run_test(size=SIZE) as pilot:
         table = pilot.app.query_one(EntryTable)
         table.set_sort("key", True)
         table.set_filter("alpha")
-        table.set_rows([*mixed_rows(), Row("store", "zeta", "alpha too", NOW, "s")])
+        load(table, [*mixed_rows(), Row("store", "zeta", "alpha too", NOW, "s")])
         assert table.filter_query == "alpha"
         assert [r.key for r in table.visible_rows] == ["zeta", "delta", "beta", "Alpha.one"]
         await pilot.pause()
@@ -489,17 +496,18 @@ async def test_keys_move_the_cursor_and_post_cursor_moved() -> None:
         assert app.activated == [rows[1]]
 
 
-async def test_fast_moves_collapse_cursor_messages() -> None:
-    app = Host(store_rows(100))
+async def test_fast_moves_are_each_published_as_they_happen() -> None:
+    """The cursor signal is synchronous: a pane drawing the row never lags a move behind."""
+    rows = store_rows(100)
+    app = Host(rows)
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(EntryTable)
         await pilot.pause()
         app.moved.clear()
         for _ in range(30):
             table.action_cursor_down()
-        await pilot.pause()
-        assert app.moved[-1] == table.cursor_row
-        assert len(app.moved) < 30
+            assert app.moved[-1] == table.cursor_row
+        assert app.moved == rows[1:31]
 
 
 async def test_click_selects_and_double_click_activates() -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,10 +24,12 @@ from textual.widgets import TextArea
 
 from axon_scopes.core import MemoryEntry, ScopedSessionManager
 from axon_scopes.tui.app import ScopesApp
+from axon_scopes.tui.catalog import ScopeRef
 from axon_scopes.tui.dialogs import EditDialog
 from axon_scopes.tui.live import _count_changes
+from axon_scopes.tui.messages import ScopeRowsLoaded, ScopesRechecked
 
-from .tui_support import SIZE, open_app, settle
+from .conftest import SIZE, notices, open_app, settle, watched
 
 ROOT = Path(__file__).resolve().parent.parent
 SCOPE_FILE = ".axon-server__flow_live.session.json"
@@ -57,7 +61,7 @@ async def open_scope(app: ScopesApp, pilot: Pilot[Any], scope: str) -> None:
     await settle(app, pilot)
     app.select_scope(next(r for r in app.catalog.refs() if r.scope == scope))
     await settle(app, pilot)
-    assert app._watcher is not None and app._watcher.ready.wait(5)
+    assert await until(pilot, lambda: watched(app.catalog.directory), timeout=5)
     await pilot.pause(0.2)  # let the watcher settle on the directory
 
 
@@ -98,27 +102,27 @@ async def test_the_watch_starts_after_the_first_rows_and_misses_nothing_before(
 ) -> None:
     """Nothing competes with the first frame; a write landing before the watch is caught up on.
 
-    The periodic re-check is pushed far out, so only the catch-up can show the write.
+    The write lands as the first rows arrive, before the directory is watched; the
+    periodic re-check is pushed far out, so only the catch-up can show it.
     """
     base = seed(tmp_path)
     monkeypatch.setattr(ScopesApp, "RECONCILE_S", 3600.0)
-    start_watching = ScopesApp._start_watching
-    rows_when_started: list[int] = []
+    #: Per load of rows: how many rows, and whether the directory was watched yet.
+    arrivals: list[tuple[int, bool]] = []
 
-    def write_then_start(app: ScopesApp) -> None:
-        if app._watcher is None:
-            rows_when_started.append(app.table.row_count)
+    def write_as_the_first_rows_arrive(message: object) -> None:
+        if isinstance(message, ScopeRowsLoaded) and not arrivals:
+            # The watcher's thread (core/files/watching.py names it) is up before its inotify watch.
+            watching = any(t.name == "store-watcher" for t in threading.enumerate())
+            arrivals.append((len(message.index), watching or watched(tmp_path)))
             other = ScopedSessionManager(base)
             other.persist("global", "g.00", "written before the watch", "other")
             other.flush("global")
-        start_watching(app)
 
-    monkeypatch.setattr(ScopesApp, "_start_watching", write_then_start)
     app = open_app(base, watch=True)
-    async with app.run_test(size=SIZE) as pilot:
-        assert app._watcher is None  # Mounted, nothing read yet: not watching yet.
-        assert await until(pilot, lambda: app._watcher is not None)
-        assert rows_when_started == [20]
+    async with app.run_test(size=SIZE, message_hook=write_as_the_first_rows_arrive) as pilot:
+        assert await until(pilot, lambda: watched(tmp_path))
+        assert arrivals == [(20, False)]
         assert await until(
             pilot, lambda: any(r.value == "written before the watch" for r in app.table.rows)
         )
@@ -143,7 +147,8 @@ async def test_in_place_chunked_writes_like_axon(tmp_path: Path) -> None:
         proc = writer("inplace", str(tmp_path / SCOPE_FILE), "25", "0.03")
         counts = await watch_writer(app, pilot, proc, tmp_path / SCOPE_FILE)
         assert never_shrank(counts)
-        assert app.current is not None and app.current not in app._errors
+        assert app.current is not None
+        assert not app.query_one("#scope-banner").display  # Never shown as unreadable.
 
 
 async def test_two_hundred_flushes_in_two_seconds(tmp_path: Path) -> None:
@@ -182,7 +187,14 @@ async def test_a_deleted_scope_leaves_and_a_new_one_appears(tmp_path: Path) -> N
         other.flush("daemon:fresh")
 
         def scopes() -> set[str]:
-            return {ref.scope for ref in app._infos}
+            """The scopes the tree shows."""
+            found, nodes = set(), [app.tree.root]
+            while nodes:
+                node = nodes.pop()
+                nodes.extend(node.children)
+                if isinstance(node.data, ScopeRef):
+                    found.add(node.data.scope)
+            return found
 
         assert await until(pilot, lambda: "daemon:fresh" in scopes())
         (tmp_path / SCOPE_FILE).unlink()
@@ -214,7 +226,7 @@ async def test_delete_then_recreate_keeps_the_scope(tmp_path: Path) -> None:
 async def test_place_is_kept_across_a_reload(tmp_path: Path) -> None:
     base = seed(tmp_path)
     app = open_app(base, watch=True)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_scope(app, pilot, "global")
         await pilot.press("slash", *"g.1", "enter")
         await settle(app, pilot)
@@ -230,15 +242,14 @@ async def test_place_is_kept_across_a_reload(tmp_path: Path) -> None:
         assert app.table.filter_query == "g.1" and app.table.sort_column == "key"
         assert "g.18" not in shown_keys(app)
         assert {("store", "g.1a"), ("store", "g.19")} <= set(app.table.flashing)
-        notices = [n.message for n in app._notifications]
-        assert any("global: +1 ~1 -1" in m for m in notices)
+        assert any("global: +1 ~1 -1" in m for m in notices(app))
         assert app.tree.cursor_ref is not None and app.tree.cursor_ref.scope == "global"
 
 
 async def test_own_writes_neither_flash_nor_notify(tmp_path: Path) -> None:
     base = seed(tmp_path)
     app = open_app(base, watch=True)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_scope(app, pilot, "global")
         app.table.move_cursor_to_key(("store", "g.05"))
         await pilot.press("e")
@@ -250,7 +261,7 @@ async def test_own_writes_neither_flash_nor_notify(tmp_path: Path) -> None:
         await settle(app, pilot)
         assert app.table.cursor_row is not None and app.table.cursor_row.value == "edited here"
         assert not app.table.flashing
-        assert not any("Changed on disk" in (n.title or "") for n in app._notifications)
+        assert not any("Changed on disk" in m for m in notices(app))
 
 
 async def test_pause_counts_changes_and_applies_them_later(tmp_path: Path) -> None:
@@ -343,8 +354,9 @@ async def test_conflict_with_a_writer_process_while_the_dialog_is_open(tmp_path:
 
 async def test_published_memory_shows_read_only_with_its_age(tmp_path: Path) -> None:
     base = seed(tmp_path)
-    app = open_app(base, watch=True)
-    async with app.run_test(size=SIZE) as pilot:
+    # The age is the file's, so this app reads the real clock.
+    app = open_app(base, watch=True, clock=time.time)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_scope(app, pilot, "flow:live")
         flow = ScopedSessionManager(base, publish_memory=True)
         flow.remember("flow:live", "thinking", "step 3 of 5", "plan")
@@ -354,10 +366,11 @@ async def test_published_memory_shows_read_only_with_its_age(tmp_path: Path) -> 
         assert app.table.move_cursor_to_key(key)
         await settle(app, pilot)
         detail = "\n".join(str(s.render()) for s in app.query("#detail-fields"))
-        assert "published by another process" in detail and "ago (read-only)" in detail
+        shown = re.search(r"published by another process (.+) \(read-only\)", detail)
+        assert shown is not None and re.fullmatch(r"just now|\d+s ago", shown.group(1)), detail
         await pilot.press("e")
         assert not isinstance(app.screen, EditDialog)
-        assert any("read-only" in n.message for n in app._notifications)
+        assert any("read-only" in m for m in notices(app))
 
 
 async def test_purge_asks_again_when_a_writer_process_changed_the_entry(tmp_path: Path) -> None:
@@ -417,20 +430,22 @@ async def test_reconciling_unchanged_files_rebuilds_nothing(
     flow.flush("flow:live")
     monkeypatch.setattr(ScopesApp, "RECONCILE_S", 0.05)
     app = open_app(base, watch=True)
+    #: Scopes whose rows were built again and sent to be shown.
     built: list[str] = []
-    index_rows = ScopesApp._index_rows
 
-    def spy(self: ScopesApp, ref: Any, *args: Any) -> Any:
-        built.append(ref.scope)
-        return index_rows(self, ref, *args)
+    def record(message: object) -> None:
+        if isinstance(message, ScopesRechecked) and message.rows is not None:
+            message = message.rows
+        if isinstance(message, ScopeRowsLoaded):
+            built.append(message.ref.scope)
 
-    monkeypatch.setattr(ScopesApp, "_index_rows", spy)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, message_hook=record) as pilot:
         await open_scope(app, pilot, "flow:live")
+        shown = app.table.index
         built.clear()
         await pilot.pause(0.6)  # about ten reconciles
         await settle(app, pilot)
-        assert built == []
+        assert built == [] and app.table.index is shown
         flow.remember("flow:live", "thinking", "step 2", "plan")
         flow.flush("flow:live")
         assert await until(pilot, lambda: "flow:live" in built)

@@ -7,14 +7,13 @@ import random
 import pytest
 
 from axon_scopes.core import MemoryEntry
-from axon_scopes.tui import model
-from axon_scopes.tui.model import (
+from axon_scopes.tui.table import index as table_index
+from axon_scopes.tui.table.diff import RowDiff
+from axon_scopes.tui.table.hits import Hits
+from axon_scopes.tui.table.index import RowIndex
+from axon_scopes.tui.table.rows import (
     SORT_COLUMNS,
-    Hits,
     Row,
-    RowDiff,
-    RowIndex,
-    RowView,
     SortColumn,
     VisibleRows,
     build_rows,
@@ -22,6 +21,7 @@ from axon_scopes.tui.model import (
     row_items,
     row_matches,
 )
+from axon_scopes.tui.table.view import RowView
 
 RANK = {"memory": 0, "published": 1, "store": 2}
 SORT_KEYS = {
@@ -96,7 +96,7 @@ def mutate(rnd: random.Random, rows: list[Row]) -> list[Row]:
 @pytest.mark.parametrize("patch_limit", [2, 512])
 def test_update_matches_a_rebuild(monkeypatch: pytest.MonkeyPatch, patch_limit: int) -> None:
     """Whatever moved, a reload equals an index built from scratch, and diffs by row_key."""
-    monkeypatch.setattr(model, "PATCH_LIMIT", patch_limit)
+    monkeypatch.setattr(table_index, "PATCH_LIMIT", patch_limit)
     rnd = random.Random(patch_limit)
     for _ in range(400):
         old = random_rows(rnd, rnd.randint(0, 40))
@@ -250,7 +250,7 @@ def test_narrowing_rows_that_come_sorted_equals_full_filter(
     are gathered into the head of the hits.
     """
     monkeypatch.setattr(Hits, "BLOCK", 16)  # Many blocks, so the directory is exercised.
-    monkeypatch.setattr(model, "LIST_BELOW", 20)  # Scaled down with the rows.
+    monkeypatch.setattr(table_index, "LIST_BELOW", 20)  # Scaled down with the rows.
     rows = random_rows(random.Random(8), 600)
     memory = [r for r in rows if r.layer == "memory"]
     if memory_sorted:

@@ -27,15 +27,10 @@ from axon_scopes.tui.display import as_json, one_line, safe
 from axon_scopes.tui.widgets.header import StoreHeader
 from axon_scopes.tui.widgets.safe_inputs import hidden_characters, scrub
 
-from .tui_support import SIZE, open_app, settle
+from .conftest import SIZE, notices, open_app, settle
 
 MARKUP_KEY = "[/]"
 MARKUP_SCOPE = "[a=b=c]"
-
-
-def toast_texts(app: ScopesApp) -> list[str]:
-    """What the notifications on screen show, as plain text."""
-    return [str(toast.render()) for toast in app.screen.query("Toast")]
 
 
 async def cursor_to(app: ScopesApp, pilot: object, key: str, layer: str = "store") -> None:
@@ -64,7 +59,7 @@ async def test_copy_of_a_markup_key_neither_crashes_nor_styles(tmp_path: Path) -
         await settle(app, pilot)
         assert app.is_running
         assert app.clipboard == "value of [/]"
-        assert any("'[/]'" in text for text in toast_texts(app))
+        assert any("'[/]'" in text for text in notices(app))
 
 
 async def test_purge_of_a_markup_key_keeps_running_and_undo_works(tmp_path: Path) -> None:
@@ -79,7 +74,7 @@ async def test_purge_of_a_markup_key_keeps_running_and_undo_works(tmp_path: Path
         await settle(app, pilot)
         assert app.is_running
         assert ScopedSessionManager(base).retrieve("global", MARKUP_KEY) is None
-        assert any("purged '[/]'" in text for text in toast_texts(app))
+        assert any("purged '[/]'" in text for text in notices(app))
         await pilot.press("u")
         await settle(app, pilot)
         entry = ScopedSessionManager(base).retrieve("global", MARKUP_KEY)
@@ -119,13 +114,13 @@ async def test_a_markup_scope_appearing_and_breaking_is_told_as_plain_text(
         app.recheck(None)
         await settle(app, pilot)
         assert app.is_running
-        assert any(f"{MARKUP_SCOPE}: new scope" in text for text in toast_texts(app))
+        assert any(f"{MARKUP_SCOPE}: new scope" in text for text in notices(app))
         other.store_path(MARKUP_SCOPE).write_text("[{not json", encoding="utf-8")
         app.recheck(None)
         await settle(app, pilot)
         assert app.is_running
         assert any(
-            text.startswith("Unreadable") and MARKUP_SCOPE in text for text in toast_texts(app)
+            text.startswith("Unreadable") and MARKUP_SCOPE in text for text in notices(app)
         )
 
 
@@ -135,7 +130,7 @@ async def test_notifications_take_no_markup_and_no_control_characters(tmp_path: 
         await settle(app, pilot)
         app.notify("[reverse]x[/] [@click=app.quit]y[/]\x1b]52;c;QQ==\x07", title="t\x1b]2;T\x07")
         await pilot.pause()
-        (text,) = [t for t in toast_texts(app) if "reverse" in t]
+        (text,) = [t for t in notices(app) if "reverse" in t]
         assert "[reverse]x[/] [@click=app.quit]y[/]" in text
         assert "\x1b" not in text and "\x07" not in text and "␛]52;c;QQ==␇" in text
         assert text.startswith("t␛]2;T␇")
@@ -147,7 +142,7 @@ async def test_ctrl_c_says_how_to_quit_without_markup(tmp_path: Path) -> None:
         await settle(app, pilot)
         await pilot.press("ctrl+c")
         await pilot.pause()
-        (text,) = [t for t in toast_texts(app) if "to quit the app" in t]
+        (text,) = [t for t in notices(app) if "to quit the app" in t]
         assert "[b]" not in text and ("Press q " in text or "Press ctrl+q " in text)
 
 

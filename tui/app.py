@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import msgspec.structs
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.notifications import SeverityLevel
@@ -30,8 +29,8 @@ from axon_scopes.core.files.watching import StoreWatcher
 
 from . import changes
 from .catalog import Catalog, ScopeRef
-from .commands import COMMANDS, HELP_SECTIONS
 from .display import plain, safe
+from .keys import bindings, help_sections, palette
 from .live import LiveReader
 from .messages import (
     CatalogScanned,
@@ -44,7 +43,8 @@ from .messages import (
     UndoConflict,
     WriteFinished,
 )
-from .model import Row, RowIndex, SortColumn, build_rows, preview_rows, row_items
+from .table.index import RowIndex
+from .table.rows import Row, SortColumn, build_rows, preview_rows, row_items
 from .widgets.detail import DetailPane
 from .widgets.entry_table import EntryTable
 from .widgets.header import StoreHeader
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
     from .dialogs.export import ExportResult
 
 Clock = Callable[[], float]
-SORT_CYCLE = ("key", "time", "layer", "source_step")
 #: Scopes with more rows than this show their first screenful before the full index.
 PREVIEW_ABOVE = 20_000
 #: At most this long the full index waits for the preview to be on screen.
@@ -81,23 +80,7 @@ class ScopesApp(App[None]):
     #: Dialogs and inputs read this; tests and pictures turn it off for steady frames.
     CURSOR_BLINK = True
 
-    BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("slash", "filter", "Filter"),
-        Binding("s", "sort", "Sort"),
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit", show=False),
-        Binding("d,delete", "purge", "Purge"),
-        Binding("D", "bulk_purge", "Bulk purge", show=False),
-        Binding("c", "copy", "Copy", show=False),
-        Binding("x", "export", "Export", show=False),
-        Binding("u", "undo", "Undo"),
-        Binding("ctrl+r", "reload", "Reload", show=False),
-        Binding("i", "scope_info", "Scope file", show=False),
-        Binding("p", "pause", "Pause"),
-        Binding("f", "follow", "Follow", show=False),
-    ]
+    BINDINGS = bindings()
 
     #: Set by the command line, which owns the process: once the first scope is shown,
     #: move everything alive into the collector's permanent generation. Textual keeps
@@ -678,21 +661,13 @@ class ScopesApp(App[None]):
             field.display = False
             self.table.focus()
 
-    def action_sort(self, column: str | None = None) -> None:
+    def action_sort(self, column: SortColumn | None = None) -> None:
+        """No column: the next sort of the cycle; a column: sort by it, again to reverse."""
         table = self.table
         if column is None:
-            # Each column ascending, then descending, then the next column.
-            if table.sort_column not in SORT_CYCLE:
-                table.set_sort(SORT_CYCLE[0], False)
-            elif table.sort_reverse:
-                index = SORT_CYCLE.index(table.sort_column) + 1
-                table.set_sort(SORT_CYCLE[index % len(SORT_CYCLE)], False)
-            else:
-                table.set_sort(table.sort_column, True)
-        elif column == table.sort_column:
-            table.set_sort(column, not table.sort_reverse)
+            table.cycle_sort()
         else:
-            table.set_sort(column, False)
+            table.sort_by(column)
         arrow = "descending" if table.sort_reverse else "ascending"
         self.notify(f"Sorted by {table.sort_column}, {arrow}", timeout=1.5)
 
@@ -1095,11 +1070,11 @@ class ScopesApp(App[None]):
     def action_help(self) -> None:
         from .dialogs.help import HelpScreen
 
-        self.push_screen(HelpScreen(HELP_SECTIONS))
+        self.push_screen(HelpScreen(help_sections()))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, help_text, action in COMMANDS:
+        for title, help_text, action in palette():
             yield SystemCommand(title, help_text, self._runner(action))
 
     def _runner(self, action: str) -> Callable[[], object]:

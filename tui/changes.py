@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from axon_scopes.core import Change, MemoryEntry, ScopedSessionManager, WriteConflictError
 
 from .catalog import ScopeRef
-from .model import Row
+from .table.rows import Row
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ from axon_scopes.core import MemoryEntry, WriteConflictError
 from .catalog import ScopeRef
 from .changes import UndoStep
 from .live import Recheck
-from .model import Row, RowIndex
+from .table.index import RowIndex
+from .table.rows import Row
 from .widgets.scope_tree import ScopeInfo
 
 

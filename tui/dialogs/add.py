@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextArea
 
 from ..display import one_line, safe
-from ..model import Row
+from ..table.rows import Row
 from ..widgets.safe_inputs import SafeInput, hidden_characters
 from ..widgets.safe_text_area import SafeTextArea
 from ._base import DialogScreen, field_line, message_line, title, value_preview

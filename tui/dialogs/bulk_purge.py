@@ -21,7 +21,7 @@ from textual.visual import Visual
 from textual.widgets import Button, Input, Static
 
 from ..display import one_line, safe
-from ..model import Row
+from ..table.rows import Row
 from ..widgets.safe_inputs import SafeInput
 from ._base import DialogScreen, field_line, title
 

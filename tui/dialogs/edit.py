@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Static, TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
 
 from ..display import as_json, looks_like_json, one_line, safe
-from ..model import Row
+from ..table.rows import Row
 from ..widgets.safe_inputs import SafeInput, hidden_characters
 from ..widgets.safe_text_area import SafeTextArea
 from ._base import DialogScreen, field_line, message_line, title

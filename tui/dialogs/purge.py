@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from ..display import one_line, safe
-from ..model import Row
+from ..table.rows import Row
 from ._base import DialogScreen, field_line, title, value_preview
 
 

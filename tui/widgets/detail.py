@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ..display import as_json, format_ago, format_timestamp, safe
-from ..model import Row
+from ..table.rows import Row
 
 #: A value longer than this is shown cut (copy it with `c` to get all of it).
 DETAIL_CHARS = 64 * 1024

@@ -2,7 +2,7 @@
 
 Built on Textual's Line API: `render_line` draws only the lines on screen, so the
 cost of a frame does not grow with the number of rows. Filtering, sorting and
-diffing happen on whole columns in `axon_scopes.tui.model` (`RowIndex`, `RowView`).
+diffing happen on whole columns in `axon_scopes.tui.table` (`RowIndex`, `RowView`).
 Every stored string is drawn through `axon_scopes.tui.display`, never as markup.
 """
 
@@ -26,21 +26,14 @@ from textual.style import Style
 from textual.timer import Timer
 
 from ..display import format_age, one_line, safe
-from ..model import (
-    SORT_COLUMNS,
-    Item,
-    Row,
-    RowDiff,
-    RowIndex,
-    RowKey,
-    RowView,
-    SortColumn,
-    VisibleRows,
-)
+from ..table.diff import RowDiff
+from ..table.index import RowIndex
+from ..table.rows import SORT_COLUMNS, Row, RowKey, SortColumn, VisibleRows
+from ..table.view import RowView, next_sort, toggle_sort
 
 Clock = Callable[[], float]
 
-#: How long added and changed rows stay highlighted after `set_rows(..., flash_changes=True)`.
+#: How long added and changed rows stay highlighted after `set_index(..., flash_changes=True)`.
 FLASH_SECONDS = 1.5
 #: More changes than this at once (a rewritten file) are not flashed: it would light up everything.
 FLASH_LIMIT = 10_000
@@ -110,9 +103,11 @@ def fit(content: Content, width: int, align: Align = "left") -> Content:
 class EntryTable(ScrollView, can_focus=True):
     """Rows of one scope: a layer badge, key, value, source_step and age per line.
 
-    Attributes go down (`set_rows`, `set_filter`, `set_sort`, `clock`), messages
-    come up (`CursorMoved`, `RowActivated`). The cursor follows its row by
-    `row_key` through reloads, filtering and sorting.
+    Rows come in one way, `set_index` (`show_preview` for the first screenful of a
+    big scope); filter and sort go down with `set_filter`, `set_sort`, `sort_by`
+    and `cycle_sort`. Out come `cursor_signal` (the row under the cursor, published
+    synchronously so a pane drawing it lands in the same frame) and `RowActivated`.
+    The cursor follows its row by `row_key` through reloads, filtering and sorting.
     """
 
     ALLOW_SELECT = False
@@ -215,23 +210,6 @@ class EntryTable(ScrollView, can_focus=True):
     ]
 
     @dataclass
-    class CursorMoved(Message):
-        """The cursor is on a different row (`row` is None when the table is empty).
-
-        Bursts collapse: while the app is busy, only the latest one is handled.
-        """
-
-        row: Row | None
-        table: EntryTable
-
-        @property
-        def control(self) -> EntryTable:
-            return self.table
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, EntryTable.CursorMoved) and message.table is self.table
-
-    @dataclass
     class RowActivated(Message):
         """Enter or a double click on a row."""
 
@@ -244,7 +222,6 @@ class EntryTable(ScrollView, can_focus=True):
 
     def __init__(
         self,
-        rows: Sequence[Item] = (),
         *,
         clock: Clock = time.time,
         age_refresh: float | None = 15.0,
@@ -258,12 +235,12 @@ class EntryTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.clock: Clock = clock
         self.age_refresh = age_refresh
-        self._view = RowView(RowIndex(rows))
+        self._view = RowView(RowIndex(()))
         self._preview_total: int | None = None
         #: Set while nothing has been read yet: "reading…", not "no entries".
         self.reading = False
-        #: Published with each CursorMoved, synchronously: a subscriber that draws the
-        #: row elsewhere (the detail pane) lands in the same frame as the cursor.
+        #: Published when the cursor is on another row, synchronously: a subscriber that
+        #: draws the row elsewhere (the detail pane) lands in the same frame as the cursor.
         self.cursor_signal: Signal[Row | None] = Signal(self, "cursor")
         self._cursor = 0
         self._announced: RowKey | None = None
@@ -281,7 +258,7 @@ class EntryTable(ScrollView, can_focus=True):
 
     @property
     def rows(self) -> Sequence[Row]:
-        """Every row, in the order given to `set_rows`."""
+        """Every row, in the order of the index given to `set_index`."""
         return self._view.index.rows
 
     @property
@@ -345,21 +322,6 @@ class EntryTable(ScrollView, can_focus=True):
 
     # ── data in ────────────────────────────────────────────────────────────
 
-    def set_rows(
-        self, rows: Sequence[Item], *, flash_changes: bool = False, keep_position: bool = True
-    ) -> RowDiff:
-        """Replace the rows, matching old and new by `row_key`.
-
-        The cursor stays on its row (or, if that row is gone, at the same position),
-        the scroll offset, filter and sort stay. `flash_changes` highlights added
-        and changed rows for a moment. `keep_position=False` is for showing other
-        data altogether (another scope): cursor and scroll go to the top and the
-        diff is not worked out (every row counts as added).
-        """
-        previous = self._view.index if keep_position and not self.in_preview else None
-        index = RowIndex(rows, previous)
-        return self.set_index(index, flash_changes=flash_changes, keep_position=keep_position)
-
     @property
     def index(self) -> RowIndex:
         """The rows and their orders; a worker diffs the next load against it."""
@@ -382,7 +344,16 @@ class EntryTable(ScrollView, can_focus=True):
     def set_index(
         self, index: RowIndex, *, flash_changes: bool = False, keep_position: bool = True
     ) -> RowDiff:
-        """`set_rows` with the index built already (by a worker, against `self.index`)."""
+        """Show `index`: the one way rows come in (build it with `RowIndex(rows, table.index)`).
+
+        Old and new rows are matched by `row_key`, diffed against `self.index` (a
+        worker builds the index off the UI thread against it; one built against rows
+        since replaced is diffed again). The cursor stays on its row (or, if that row
+        is gone, at the same position); the scroll offset, filter and sort stay.
+        `flash_changes` highlights added and changed rows for a moment.
+        `keep_position=False` is for other data altogether (another scope): cursor
+        and scroll go to the top and every row counts as added.
+        """
         view = self._view
         old_index = view.visible[self._cursor] if view.visible else None
         old_key = self.cursor_row_key
@@ -428,11 +399,13 @@ class EntryTable(ScrollView, can_focus=True):
         self._reorder(lambda: self._view.set_sort(column, reverse), lose_cursor_to_top=False)
 
     def cycle_sort(self) -> tuple[SortColumn, bool]:
-        """Next sort: this column reversed, then the next column ascending."""
-        column, reverse = self._view.column, self._view.reverse
-        if reverse:
-            column = SORT_COLUMNS[(SORT_COLUMNS.index(column) + 1) % len(SORT_COLUMNS)]
-        self.set_sort(column, not reverse)
+        """The next sort of `SORT_CYCLE` (what `s` does)."""
+        self.set_sort(*next_sort(self._view.column, self._view.reverse))
+        return self._view.column, self._view.reverse
+
+    def sort_by(self, column: SortColumn) -> tuple[SortColumn, bool]:
+        """Sort by `column` ascending; if it is the sort already, reverse it (a header click)."""
+        self.set_sort(*toggle_sort((self._view.column, self._view.reverse), column))
         return self._view.column, self._view.reverse
 
     def move_cursor_to_key(self, row_key: RowKey) -> bool:
@@ -493,12 +466,11 @@ class EntryTable(ScrollView, can_focus=True):
             self.scroll_to(y=self._cursor - page + 1, animate=False)
 
     def _announce(self) -> None:
-        """Post CursorMoved when the cursor is on a different row than last said."""
+        """Publish the cursor row when it is a different row than last said."""
         row = self.cursor_row
         key = None if row is None else row.row_key
         if key != self._announced:
             self._announced = key
-            self.post_message(self.CursorMoved(row, self))
             self.cursor_signal.publish(row)
 
     def on_mount(self) -> None:
@@ -545,8 +517,7 @@ class EntryTable(ScrollView, can_focus=True):
         if offset.y == 0:
             column = self._column_at(offset.x)
             if column is not None:
-                same = column == self._view.column
-                self.set_sort(column, not self._view.reverse if same else False)
+                self.sort_by(column)
             return
         position = round(self.scroll_y) + offset.y - 1
         if position >= len(self._view):
