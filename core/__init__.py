@@ -28,9 +28,10 @@ from .files.naming import (
 )
 from .manager import ScopedSessionManager
 from .service import Capabilities, ScopeChange, ScopeService, ScopeStatus
-from .store import DEFAULT_MAX_VALUE_BYTES, PublishedMemory, SessionStore
+from .store import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_VALUE_BYTES, PublishedMemory, SessionStore
 
 __all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
     "DEFAULT_MAX_VALUE_BYTES",
     "DEFAULT_SCOPE",
     "EXPORT_FIELDS",

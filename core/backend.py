@@ -110,6 +110,15 @@ class StoreBackend(ABC):
         Raises `StoreUnreadableError` if what was published cannot be read.
         """
 
+    def published_memory_version(self) -> Version | None:
+        """A cheap version of what is published (no read of the entries), or None.
+
+        Equal to an earlier one only if the published layer is provably the same
+        (nothing published counts as a version too); None when that cannot be
+        proved cheaply, and the caller reads it. The default proves nothing.
+        """
+        return None
+
     @property
     def can_publish_memory(self) -> bool:
         """Whether `publish_memory` is implemented."""

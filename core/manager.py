@@ -14,6 +14,8 @@ from .errors import ReadOnlyServiceError, ScopeCollisionError, ScopeError, Store
 from .export import export_csv, export_json
 from .files.naming import (
     DEFAULT_SCOPE,
+    SESSION_SUFFIX,
+    base_names_in,
     parse_scope_file,
     source_file_for,
     store_path_for,
@@ -101,6 +103,27 @@ class ScopedSessionManager(ScopeService):
             )
         self._paths[scope] = path
         self._owners[path] = scope
+
+    @staticmethod
+    def bases_in(directory: str | os.PathLike[str]) -> list[str]:
+        """Base names of the stores in a directory (`.<base>__<scope>.session.json`)."""
+        return base_names_in(Path(directory))
+
+    @staticmethod
+    def file_pattern(base_name: str | None = None) -> str:
+        """The glob of a base's store files (of any base's when None), to show where we look."""
+        return f".{base_name or '*'}__*{SESSION_SUFFIX}"
+
+    def scope_for_path(self, path: str | os.PathLike[str]) -> tuple[str, bool] | None:
+        """(scope, whether it is the published-memory sidecar) for a file of this store."""
+        parsed = parse_scope_file(Path(path).name, self._base_name)
+        if parsed is None:
+            return None
+        with self._mutex:
+            for scope, known in self._paths.items():
+                if known.name == parsed.store_name:
+                    return scope, parsed.memory
+        return None
 
     def discover(self) -> list[str]:
         """Register scope files that appeared on disk; returns the new scope names."""

@@ -402,3 +402,7 @@ class SessionStore:
     def read_published_memory(self) -> PublishedMemory | None:
         """The memory layer another process published for this scope, if any."""
         return self._backend.read_published_memory()
+
+    def published_memory_version(self) -> Version | None:
+        """A cheap version of the published memory; None when only a read can tell."""
+        return self._backend.published_memory_version()

@@ -22,9 +22,9 @@ import pytest
 
 from axon_scopes.core import InvalidScopeNameError, ScopedSessionManager, StoreUnreadableError
 from axon_scopes.core.files.atomic import TEMP_SUFFIX, temp_prefix
-from axon_scopes.core.files.naming import MAX_FILE_NAME_BYTES
+from axon_scopes.core.files.naming import MAX_FILE_NAME_BYTES, base_names_in
 from axon_scopes.core.files.watching import is_store_file
-from axon_scopes.tui.catalog import Catalog, base_names_in
+from axon_scopes.tui.catalog import Catalog
 
 from .pty_app import AppInPty
 
@@ -129,7 +129,8 @@ def test_the_size_ceiling_is_an_option_of_the_manager(tmp_path: Path) -> None:
 
 
 def test_the_command_line_takes_a_size_ceiling() -> None:
-    from axon_scopes.tui.cli import build_parser, parse_size
+    from axon_scopes.core.sizes import parse_size
+    from axon_scopes.tui.cli import build_parser
 
     assert build_parser().parse_args(["--max-file-size", "2GiB"]).max_file_size == 2 << 30
     assert parse_size("1500") == 1500

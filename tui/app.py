@@ -23,8 +23,13 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 from textual.worker import get_current_worker
 
-from axon_scopes.core import MemoryEntry, ScopedSessionManager, ScopeError, WriteConflictError
-from axon_scopes.core.files.reading import DEFAULT_MAX_FILE_BYTES
+from axon_scopes.core import (
+    DEFAULT_MAX_FILE_BYTES,
+    MemoryEntry,
+    ScopedSessionManager,
+    ScopeError,
+    WriteConflictError,
+)
 from axon_scopes.core.files.watching import StoreWatcher
 
 from . import changes
@@ -1009,7 +1014,7 @@ class ScopesApp(App[None]):
 
     @work(thread=True, group="export")
     def export_scope(self, ref: ScopeRef, result: ExportResult) -> None:
-        from .exporting import export_mode, write_export
+        from axon_scopes.core.export import export_mode, write_export
 
         manager = self.manager(ref)
         try:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from axon_scopes.core import ScopedSessionManager
-from axon_scopes.core.files.naming import SESSION_SUFFIX, parse_scope_file
 
 DEFAULT_BASE = "axon-server"
 
@@ -20,20 +19,6 @@ class ScopeRef:
 
     base: str
     scope: str
-
-
-def base_names_in(directory: Path) -> list[str]:
-    """Base names of the stores in a directory (`.<base>__<scope>.session.json`).
-
-    A base is read up to the first `__`, so a base name containing `__` is
-    split early; Axon's own base, `axon-server`, has none.
-    """
-    try:
-        names = os.listdir(directory)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    parsed = (parse_scope_file(name) for name in names)
-    return sorted({found.base for found in parsed if found is not None and not found.memory})
 
 
 class Catalog:
@@ -56,17 +41,17 @@ class Catalog:
         if isinstance(target, ScopedSessionManager):
             self.directory = target.directory
             self.managers[target.base_path] = target
-            self.pattern = f".{target.base_name}__*{SESSION_SUFFIX}"
+            self.pattern = ScopedSessionManager.file_pattern(target.base_name)
             return
         raw = os.fspath(target) if target is not None else DEFAULT_BASE
         if os.path.isdir(raw):
             self.directory_mode = True
             self.directory = Path(raw)
-            self.pattern = f".*__*{SESSION_SUFFIX}"
+            self.pattern = ScopedSessionManager.file_pattern()
         else:
             self.directory = Path(os.path.dirname(raw) or ".")
             base = os.path.basename(raw)
-            self.pattern = f".{base}__*{SESSION_SUFFIX}"
+            self.pattern = ScopedSessionManager.file_pattern(base)
             self._base_path = raw
 
     @property
@@ -95,7 +80,8 @@ class Catalog:
         """
         with self._opening:
             if self.directory_mode:
-                bases = [str(self.directory / base) for base in base_names_in(self.directory)]
+                names = ScopedSessionManager.bases_in(self.directory)
+                bases = [str(self.directory / base) for base in names]
             else:
                 bases = [self._base_path] if self._base_path is not None else []
             found = [base for base in bases if base not in self.managers]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Sequence
 
-from axon_scopes.core.files.reading import DEFAULT_MAX_FILE_BYTES, size_text
+from axon_scopes.core import DEFAULT_MAX_FILE_BYTES
+from axon_scopes.core.sizes import parse_size, size_text
 
 DESCRIPTION = """\
 Browse and edit the scoped session state of an Axon server.
@@ -21,21 +21,6 @@ PATH is either a base path or a directory:
   axon-scopes demo               a generated demo store in a temporary directory
                                  (use ./demo to open a directory called demo)
 """
-
-
-_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?\s*", re.IGNORECASE)
-
-
-def parse_size(text: str) -> int:
-    """`1500`, `64MiB`, `1.5 GiB`, `2g`: a size in bytes (units are powers of 1024)."""
-    match = _SIZE.fullmatch(text)
-    if match is None:
-        raise ValueError(f"not a size: {text!r} (try 512MiB or 2GiB)")
-    number, unit = match.groups()
-    size = int(float(number) * 1024 ** " kmgtp".index(unit.lower() or " "))
-    if size < 1:
-        raise ValueError(f"the size must be at least 1 byte, not {text!r}")
-    return size
 
 
 def _size_option(text: str) -> int:

@@ -117,7 +117,7 @@ def run_demo(
         manager = populate(base, now=int(time.time()), live_clock=True)
         process = (
             subprocess.Popen(
-                [sys.executable, "-m", "axon_scopes.tui.demo_writer", str(base)],
+                [sys.executable, "-m", "axon_scopes.demo_writer", str(base)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

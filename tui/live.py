@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import ne
 from pathlib import Path
 
 from axon_scopes.core import MemoryEntry, ScopeError, SessionStore
-from axon_scopes.core.files.atomic import FileSignature, settled, signature
-from axon_scopes.core.files.naming import parse_scope_file
 
 from .catalog import Catalog, ScopeRef
 
@@ -61,24 +59,21 @@ class LiveReader:
         self.catalog = catalog
         #: Scopes whose file existed when last looked at: only those can be deleted.
         self._had_file: set[ScopeRef] = set()
-        #: Each scope's published memory as last read: the file's signature (None when
-        #: it proves nothing, see `core.atomic.settled`) and its entries (or the error).
-        self._memory_seen: dict[ScopeRef, tuple[FileSignature | None, object]] = {}
+        #: Each scope's published memory as last read: its version (None when that
+        #: proves nothing, see `SessionStore.published_memory_version`) and its
+        #: entries (or the error).
+        self._memory_seen: dict[ScopeRef, tuple[Hashable | None, object]] = {}
 
     def _memory_moved(self, ref: ScopeRef, store: SessionStore) -> bool:
         """Whether a scope's published memory appeared, went or changed since last asked.
 
-        A signature taken long enough after the file was written proves it unchanged
-        without a read. Otherwise the entries are read and compared: a same-size
-        rewrite within one timestamp tick keeps inode, size and mtime.
+        A version that proves it unchanged saves a read. Otherwise the entries are
+        read and compared: a file rewritten within one timestamp tick, size and
+        all, keeps its inode, size and mtime.
         """
-        started = time.time_ns()
-        try:
-            sig: FileSignature | None = signature(store.memory_path().stat())
-        except OSError:
-            sig = None
+        version = store.published_memory_version()
         seen = self._memory_seen.get(ref)
-        if seen is not None and seen[0] is not None and seen[0] == sig:
+        if seen is not None and version is not None and seen[0] == version:
             return False
         content: object
         try:
@@ -86,7 +81,7 @@ class LiveReader:
             content = None if published is None else published.entries
         except ScopeError as exc:
             content = str(exc)
-        self._memory_seen[ref] = (settled(sig, started), content)
+        self._memory_seen[ref] = (version, content)
         return seen is None or seen[1] != content
 
     def remember_files(self) -> None:
@@ -99,14 +94,12 @@ class LiveReader:
                 self._memory_moved(ref, store)
 
     def _ref_for(self, path: Path) -> tuple[ScopeRef, bool] | None:
-        """(scope, is_memory_sidecar) for a store file path, discovering new scopes."""
+        """(scope, is_memory_sidecar) for a store file path."""
         for base, manager in self.catalog.managers.items():
-            parsed = parse_scope_file(path.name, manager.base_name)
-            if parsed is None:
-                continue
-            for scope in manager.list_scopes():
-                if manager.store_path(scope).name == parsed.store_name:
-                    return ScopeRef(base, scope), parsed.memory
+            found = manager.scope_for_path(path)
+            if found is not None:
+                scope, is_memory = found
+                return ScopeRef(base, scope), is_memory
         return None
 
     def recheck(self, paths: Iterable[Path] | None, uncounted: ScopeRef | None = None) -> Recheck:

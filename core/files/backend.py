@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..backend import Loaded, PublishedMemory, StoreBackend
+from ..backend import Loaded, PublishedMemory, StoreBackend, Version
 from ..commit import Change, apply, raise_conflicts
 from ..entry import MemoryEntry
 from ..errors import FlushError, StoreUnreadableError
@@ -164,6 +164,17 @@ class FileBackend(StoreBackend):
         with self._writing(self.memory_path, "the memory layer was not published"):
             sweep_stale_temps(self.memory_path)
             atomic_write(self.memory_path, data)
+
+    def published_memory_version(self) -> Version | None:
+        """The sidecar's signature, by the racy rule (`atomic.settled`); "absent" if none."""
+        started = time.time_ns()
+        try:
+            st = os.stat(self.memory_path)
+        except FileNotFoundError:
+            return "absent"
+        except OSError:
+            return None
+        return settled(signature(st), started)
 
     def read_published_memory(self) -> PublishedMemory | None:
         path = self.memory_path

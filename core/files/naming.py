@@ -183,3 +183,17 @@ def scope_from_file_name(base_name: str, file_name: str) -> str | None:
     """Discovery: `.<base>__flow_x.session.json` → `flow:x`; None if not a store file of Axon's."""
     parsed = parse_scope_file(file_name, base_name)
     return None if parsed is None or parsed.memory else parsed.scope
+
+
+def base_names_in(directory: Path) -> list[str]:
+    """Base names of the stores in a directory (`.<base>__<scope>.session.json`).
+
+    A base is read up to the first `__`, so a base name containing `__` is
+    split early; Axon's own base, `axon-server`, has none.
+    """
+    try:
+        names = os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    parsed = (parse_scope_file(name) for name in names)
+    return sorted({found.base for found in parsed if found is not None and not found.memory})

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..entry import MemoryEntry
 from ..errors import StoreUnreadableError
+from ..sizes import size_text
 from .atomic import FileSignature, signature
 from .codec import DecodeFailure, cut_short, decode_entries
 
@@ -18,7 +19,6 @@ DEFAULT_RETRY_BUDGET = 1.0
 #: entries take about 190 MB), far below what would exhaust memory.
 DEFAULT_MAX_FILE_BYTES = 1 << 30
 
-_SIZE_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 _NOT_REGULAR = (
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a FIFO"),
@@ -26,18 +26,6 @@ _NOT_REGULAR = (
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISSOCK, "a socket"),
 )
-
-
-def size_text(size: int) -> str:
-    """`1.5 TiB`, `1 GiB`, `150 bytes`: sizes in reasons people read."""
-    if size < 1024:
-        return f"{size} bytes"
-    value = float(size)
-    for unit in _SIZE_UNITS:
-        value /= 1024
-        if value < 1024 or unit == _SIZE_UNITS[-1]:
-            break
-    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
 
 
 def _check_regular(path: Path, st: os.stat_result, max_bytes: int) -> None:

@@ -5,7 +5,7 @@ in place, in small chunks, the way AxonServer writes (truncate, then write), so
 the app has to cope with half-written files; a scope appears now and then and
 another one disappears.
 
-Run as `python -m axon_scopes.tui.demo_writer BASE_PATH`; it stops on SIGTERM, or by itself
+Run as `python -m axon_scopes.demo_writer BASE_PATH`; it stops on SIGTERM, or by itself
 when its parent process goes away.
 """
 
@@ -98,7 +98,7 @@ class DemoWriter:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m axon_scopes.tui.demo_writer BASE_PATH", file=sys.stderr)
+        print("usage: python -m axon_scopes.demo_writer BASE_PATH", file=sys.stderr)
         return 2
     parent = os.getppid()
     running = True
