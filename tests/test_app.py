@@ -13,6 +13,7 @@ from axon_scopes.tui.app import ScopesApp
 from axon_scopes.tui.dialogs import (
     AddDialog,
     BulkPurgeDialog,
+    ConfirmDialog,
     ConflictDialog,
     EditDialog,
     ExportDialog,
@@ -139,8 +140,10 @@ async def test_escape_cancels_edit(demo_base: Path, app_for: AppFactory) -> None
         assert isinstance(app.screen, EditDialog)
         app.screen.query_one("#value", TextArea).text = "changed"
         await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmDialog)  # A changed value: discard it?
+        await pilot.click("#confirm")
         await settle(app, pilot)
-        assert not isinstance(app.screen, EditDialog)
+        assert not isinstance(app.screen, (EditDialog, ConfirmDialog))
     assert disk(base, "global") == before
 
 

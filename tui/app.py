@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import msgspec.structs
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
@@ -23,7 +22,12 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 from textual.worker import get_current_worker
 
-from axon_scopes.core import MemoryEntry, ScopedSessionManager, ScopeError, WriteConflictError
+from axon_scopes.core import (
+    DEFAULT_MAX_VALUE_BYTES,
+    MemoryEntry,
+    ScopedSessionManager,
+    ScopeError,
+)
 from axon_scopes.core.files.reading import DEFAULT_MAX_FILE_BYTES
 from axon_scopes.core.files.watching import StoreWatcher
 
@@ -34,15 +38,12 @@ from .keys import bindings, help_sections, palette
 from .live import LiveReader
 from .messages import (
     CatalogScanned,
-    EditConflict,
     ExportFinished,
-    PurgeChanged,
     ScopeRowsLoaded,
     ScopesRechecked,
     StoreFilesChanged,
-    UndoConflict,
-    WriteFinished,
 )
+from .screens.writes import WriteFlows
 from .table.index import RowIndex
 from .table.rows import Row, SortColumn, build_rows, preview_rows, row_items
 from .widgets.detail import DetailPane
@@ -52,9 +53,6 @@ from .widgets.safe_inputs import SafeInput
 from .widgets.scope_tree import ScopeInfo, ScopeTree
 
 if TYPE_CHECKING:
-    from .dialogs.add import AddResult
-    from .dialogs.conflict import ConflictChoice
-    from .dialogs.edit import EditResult
     from .dialogs.export import ExportResult
 
 Clock = Callable[[], float]
@@ -71,7 +69,7 @@ NOTICE_CHARS = 2_000
 READ_ONLY_REASON = "read-only: started with --read-only, so nothing can be changed"
 
 
-class ScopesApp(App[None]):
+class ScopesApp(App[None], WriteFlows):
     """Browse and edit the scopes of one or more Axon stores."""
 
     #: Dialogs bring their own sheet (`DialogScreen.CSS_PATH`) when first opened.
@@ -105,8 +103,10 @@ class ScopesApp(App[None]):
         theme: str | None = None,
         cursor_blink: bool = True,
         age_refresh: float | None = 15.0,
+        max_value_bytes: int | None = None,
     ) -> None:
         super().__init__()
+        self.max_value_bytes = max_value_bytes
         self.CURSOR_BLINK = cursor_blink
         self.age_refresh = age_refresh
         self.catalog = catalog
@@ -711,132 +711,16 @@ class ScopesApp(App[None]):
             return
         self.open_editor(self.current, row, changes.seen(row))
 
-    def open_editor(self, ref: ScopeRef, row: Row, expected: MemoryEntry | None) -> None:
-        """Edit `row`; saving writes only if the key still holds `expected` (None: no entry)."""
-        from .dialogs.edit import EditDialog
-
-        def done(result: EditResult | None) -> None:
-            if result is not None:
-                self.save_edit(ref, row, result.value, result.source_step, expected)
-
-        self.push_screen(EditDialog(ref.scope, row), done)
-
-    @work(thread=True, group="write")
-    def save_edit(
-        self, ref: ScopeRef, row: Row, value: str, step: str, expected: MemoryEntry | None
-    ) -> None:
-        """Write an edit unless the entry changed since the dialog opened (checked in core)."""
-        self._write(ref, row.layer, row.key, value, step, "edit", expected, row)
-
-    @on(EditConflict)
-    def _edit_conflict(self, message: EditConflict) -> None:
-        from .dialogs.conflict import ConflictDialog
-
-        ref, row = message.ref, message.row
-
-        def done(choice: ConflictChoice | None) -> None:
-            if choice == "mine":
-                value, step = message.value, message.source_step
-                self.write_entry(ref, row.layer, row.key, value, step, "edit", message.actual)
-            elif choice == "edit":
-                again = msgspec.structs.replace(row, value=message.value)
-                self.open_editor(ref, again, message.actual)
-            else:
-                self.notify("Kept the value on disk; your edit was not written.")
-                self.load_scope(ref)
-
-        self.push_screen(
-            ConflictDialog(
-                ref.scope,
-                row.key,
-                opened=message.opened,
-                on_disk=message.on_disk,
-                mine=message.value,
-            ),
-            done,
-        )
-
     def action_add(self) -> None:
-        from .dialogs.add import AddDialog
-
-        if not self._can_write() or self.current is None:
-            return
-        ref = self.current
-        manager = self.manager(ref)
-        #: What the dialog was told each key holds: the write expects exactly that.
-        looked: dict[tuple[str, str], MemoryEntry | None] = {}
-
-        def exists(key: str, layer: str) -> Row | None:
-            entry = (
-                manager.recall(ref.scope, key)
-                if layer == "memory"
-                else manager.retrieve(ref.scope, key)
-            )
-            looked[(layer, key)] = entry
-            if entry is None:
-                return None
-            return Row(layer, entry.key, entry.value, entry.timestamp, entry.source_step)  # type: ignore[arg-type]
-
-        def done(result: AddResult | None) -> None:
-            if result is not None:
-                expected = looked.get((result.layer, result.key))
-                self.write_entry(
-                    ref, result.layer, result.key, result.value, result.source_step, "add", expected
-                )
-
-        self.push_screen(AddDialog(ref.scope, key_exists=exists), done)
+        if self._can_write() and self.current is not None:
+            self.open_adder(self.current)
 
     def action_purge(self) -> None:
         row = self._writable_row()
-        if row is None or self.current is None:
-            return
-        self.confirm_purge(self.current, row)
-
-    def confirm_purge(self, ref: ScopeRef, row: Row, note: str | None = None) -> None:
-        from .dialogs.purge import PurgeDialog
-
-        def done(confirmed: bool | None) -> None:
-            if confirmed:
-                self.purge_entry(ref, row)
-
-        self.push_screen(PurgeDialog(ref.scope, row, note=note), done)
-
-    @work(thread=True, group="write")
-    def purge_entry(self, ref: ScopeRef, row: Row) -> None:
-        """Purge what was confirmed; if the entry changed meanwhile (checked in core), ask again."""
-        try:
-            previous = changes.remove(self.manager(ref), ref.scope, [row])
-        except WriteConflictError as exc:
-            now = exc.actual
-            fresh = (
-                None
-                if now is None
-                else msgspec.structs.replace(
-                    row, value=now.value, timestamp=now.timestamp, source_step=now.source_step
-                )
-            )
-            self.post_message(PurgeChanged(ref, fresh))
-            return
-        except ScopeError as exc:
-            self.post_message(WriteFinished(ref, "purge failed", error=str(exc)))
-            return
-        self._purged(ref, previous, f"purged {row.key!r}")
-
-    @on(PurgeChanged)
-    def _purge_changed(self, message: PurgeChanged) -> None:
-        if message.row is None:
-            self.notify("That entry is already gone from disk; nothing was purged.")
-            self.load_scope(message.ref)
-            return
-        self.confirm_purge(
-            message.ref,
-            message.row,
-            note="This entry changed on disk since it was shown. Below is its value now.",
-        )
+        if row is not None and self.current is not None:
+            self.purge_flow(self.current, row)
 
     def action_bulk_purge(self) -> None:
-        from .dialogs.bulk_purge import BulkPurgeDialog
-
         if not self._can_write() or self.current is None:
             return
         ref = self.current
@@ -850,139 +734,13 @@ class ScopesApp(App[None]):
             ]
             return sorted(matches, key=lambda row: (row.layer, row.key))
 
-        def done(rows: list[Row] | None) -> None:
-            if rows:
-                self.purge_previewed(ref, rows)
-
-        self.push_screen(
-            BulkPurgeDialog(ref.scope, find=find, initial_query=self.table.filter_query), done
-        )
-
-    @work(thread=True, group="write")
-    def write_entry(
-        self,
-        ref: ScopeRef,
-        layer: str,
-        key: str,
-        value: str,
-        step: str,
-        verb: str,
-        expected: MemoryEntry | None,
-    ) -> None:
-        self._write(ref, layer, key, value, step, verb, expected)
-
-    def _write(
-        self,
-        ref: ScopeRef,
-        layer: str,
-        key: str,
-        value: str,
-        step: str,
-        verb: str,
-        expected: MemoryEntry | None,
-        row: Row | None = None,
-    ) -> None:
-        """Write one entry if it still holds `expected` (store: flushed at once); in a worker."""
-        try:
-            done = changes.put(self.manager(ref), ref.scope, layer, key, value, step, expected)
-        except WriteConflictError as exc:
-            actual = exc.actual
-            if row is None:
-                stamp = actual.timestamp if actual is not None else 0
-                row = Row(layer, key, value, stamp, step)  # type: ignore[arg-type]
-            opened = None if expected is None else expected.value
-            on_disk = None if actual is None else actual.value
-            self.post_message(EditConflict(ref, row, value, step, opened, on_disk, actual))
-            return
-        except ScopeError as exc:
-            self.post_message(WriteFinished(ref, f"{verb} failed", error=str(exc)))
-            return
-        undo = changes.UndoStep(ref, f"{verb} {key!r}", (done,))
-        self.post_message(WriteFinished(ref, f"{verb}: {key!r} saved to {layer}", undo))
-
-    @work(thread=True, group="write")
-    def purge_previewed(self, ref: ScopeRef, rows: list[Row]) -> None:
-        """Bulk purge: exactly the previewed entries, and only those still as previewed."""
-        try:
-            previous, skipped = changes.remove_unchanged(self.manager(ref), ref.scope, rows)
-        except ScopeError as exc:
-            self.post_message(WriteFinished(ref, "purge failed", error=str(exc)))
-            return
-        summary = f"purged {len(previous)} entries"
-        if skipped:
-            summary += f"; {skipped} skipped (changed or gone since the preview)"
-        self._purged(ref, previous, summary)
-
-    def _purged(self, ref: ScopeRef, previous: tuple[changes.Previous, ...], summary: str) -> None:
-        undo = changes.UndoStep(ref, summary, previous) if previous else None
-        self.post_message(WriteFinished(ref, summary, undo))
+        self.bulk_purge_flow(ref, find, self.table.filter_query)
 
     def action_undo(self) -> None:
         if self.read_only:
             self.notify(READ_ONLY_REASON, severity="warning")
             return
-        if not self.undo_stack:
-            self.notify("Nothing to undo.")
-            return
-        self.undo_step(self.undo_stack.pop())
-
-    @work(thread=True, group="write")
-    def undo_step(self, step: changes.UndoStep) -> None:
-        """Undo only if every key still holds what this app wrote; otherwise ask first."""
-        try:
-            changes.restore(self.manager(step.ref), step)
-        except WriteConflictError as exc:
-            self.post_message(UndoConflict(step, exc))
-            return
-        except ScopeError as exc:
-            self.post_message(WriteFinished(step.ref, "undo failed", error=str(exc)))
-            return
-        self.post_message(WriteFinished(step.ref, f"undone: {step.description}", was_undo=True))
-
-    @on(UndoConflict)
-    def _undo_conflict(self, message: UndoConflict) -> None:
-        from .dialogs.conflict import ConflictDialog
-
-        step, exc = message.step, message.error
-        back = next(p for p in step.previous if (p.layer, p.key) == (exc.layer, exc.key))
-
-        def done(choice: ConflictChoice | None) -> None:
-            if choice == "mine":
-                actual = [(key, now) for key, _seen, now in exc.conflicts]
-                self.undo_step(changes.overriding(step, exc.layer, actual))
-            elif choice == "edit" and (back.entry or exc.actual) is not None:
-                base = back.entry or exc.actual
-                assert base is not None
-                row = Row(back.layer, base.key, base.value, base.timestamp, base.source_step)  # type: ignore[arg-type]
-                self.open_editor(step.ref, row, exc.actual)
-            else:
-                self.notify("Kept the value on disk; the undo was not applied.")
-                self.load_scope(step.ref)
-
-        self.push_screen(
-            ConflictDialog(
-                step.ref.scope,
-                exc.key,
-                opened=None if exc.expected is None else exc.expected.value,
-                on_disk=None if exc.actual is None else exc.actual.value,
-                mine="" if back.entry is None else back.entry.value,
-            ),
-            done,
-        )
-
-    @on(WriteFinished)
-    def _write_finished(self, message: WriteFinished) -> None:
-        if not self._ui_alive():
-            return
-        if message.error:
-            self.notify(message.error, title=message.summary, severity="error", timeout=8)
-        else:
-            if message.undo is not None and not message.was_undo:
-                self.undo_stack.append(message.undo)
-            self.notify(message.summary, timeout=2)
-        self.scan_catalog()
-        if message.ref == self.current:
-            self.load_scope(message.ref)
+        self.undo_flow()
 
     # ── other actions ──────────────────────────────────────────────────────
 
@@ -1091,6 +849,8 @@ def make_app(
     cursor_blink: bool = True,
     age_refresh: float | None = 15.0,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES,
+    lock_timeout: float | None = None,
 ) -> ScopesApp:
     """Build the app for the command line and the tests alike.
 
@@ -1098,10 +858,16 @@ def make_app(
     `ScopedSessionManager` (both of its layers then show and are editable).
     Tests pass a fixed `clock`, `cursor_blink=False` and `age_refresh=None`.
     """
+    #: Left to the manager's default unless given (tests shorten the lock wait).
+    options = {} if lock_timeout is None else {"lock_timeout": lock_timeout}
     catalog = Catalog(
         target,
         manager_factory=lambda base: ScopedSessionManager(
-            base, clock=clock, max_file_bytes=max_file_bytes
+            base,
+            clock=clock,
+            max_file_bytes=max_file_bytes,
+            max_value_bytes=max_value_bytes,
+            **options,
         ),
     )
     return ScopesApp(
@@ -1112,4 +878,5 @@ def make_app(
         theme=theme,
         cursor_blink=cursor_blink,
         age_refresh=age_refresh,
+        max_value_bytes=max_value_bytes,
     )

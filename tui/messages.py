@@ -8,13 +8,9 @@ from pathlib import Path
 
 from textual.message import Message
 
-from axon_scopes.core import MemoryEntry, WriteConflictError
-
 from .catalog import ScopeRef
-from .changes import UndoStep
 from .live import Recheck
 from .table.index import RowIndex
-from .table.rows import Row
 from .widgets.scope_tree import ScopeInfo
 
 
@@ -47,18 +43,6 @@ class ScopeRowsLoaded(Message):
 
 
 @dataclass
-class WriteFinished(Message):
-    """A write through core ended; `undo` is what reverses it, `error` why it failed."""
-
-    ref: ScopeRef
-    summary: str
-    undo: UndoStep | None = None
-    error: str | None = None
-    #: True when this write was itself an undo (so it is not pushed again).
-    was_undo: bool = False
-
-
-@dataclass
 class ExportFinished(Message):
     path: Path
     error: str | None = None
@@ -84,34 +68,3 @@ class ScopesRechecked(Message):
     result: Recheck
     #: The shown scope's new rows, when it was among the changed ones.
     rows: ScopeRowsLoaded | None = None
-
-
-@dataclass
-class EditConflict(Message):
-    """A store entry changed on disk while its edit dialog was open."""
-
-    ref: ScopeRef
-    row: Row
-    value: str
-    source_step: str
-    #: The value the operator started from, and the one on disk now (None: deleted).
-    opened: str | None
-    on_disk: str | None
-    #: The entry on disk now: what writing "mine" anyway must find there.
-    actual: MemoryEntry | None = None
-
-
-@dataclass
-class UndoConflict(Message):
-    """An entry this app wrote was changed by another writer since: undo asks first."""
-
-    step: UndoStep
-    error: WriteConflictError
-
-
-@dataclass
-class PurgeChanged(Message):
-    """The entry to purge changed since it was shown: ask again with what is there now."""
-
-    ref: ScopeRef
-    row: Row | None
