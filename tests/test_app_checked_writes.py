@@ -77,7 +77,7 @@ async def write_inside_the_window(
 
 
 async def cursor_to(app: ScopesApp, pilot: object, key: str) -> None:
-    assert app.table.move_cursor_to_key(("store", key))
+    assert app.browser.table.move_cursor_to_key(("store", key))
     await settle(app, pilot)
 
 
@@ -138,7 +138,7 @@ async def test_a_bulk_purge_skips_an_entry_written_while_it_waited(tmp_path: Pat
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         ref = next(r for r in app.catalog.refs() if r.scope == "flow:ingest")
-        app.select_scope(ref)
+        app.browser.select_scope(ref)
         await settle(app, pilot)
         await pilot.press("D")
         assert isinstance(app.screen, BulkPurgeDialog)

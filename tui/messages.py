@@ -1,4 +1,7 @@
-"""Every message the app's workers and watcher send up to the UI, in one place."""
+"""Every message the workers and the watcher send to the screen that owns them, in one place.
+
+None bubbles: each is for the screen whose worker sent it.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from .widgets.scope_tree import ScopeInfo
 
 
 @dataclass
-class CatalogScanned(Message):
+class CatalogScanned(Message, bubble=False):
     """Fresh scope list and counts for the tree and header."""
 
     infos: list[ScopeInfo]
@@ -24,7 +27,7 @@ class CatalogScanned(Message):
 
 
 @dataclass
-class ScopeRowsLoaded(Message):
+class ScopeRowsLoaded(Message, bubble=False):
     """The rows of one scope, indexed and sorted off the UI thread."""
 
     #: Which load this is the result of (the app shows only the latest).
@@ -43,13 +46,13 @@ class ScopeRowsLoaded(Message):
 
 
 @dataclass
-class ExportFinished(Message):
+class ExportFinished(Message, bubble=False):
     path: Path
     error: str | None = None
 
 
 @dataclass
-class StoreFilesChanged(Message):
+class StoreFilesChanged(Message, bubble=False):
     """The watcher saw these store files change; bursts collapse into one message."""
 
     paths: set[Path] = field(default_factory=set)
@@ -62,7 +65,7 @@ class StoreFilesChanged(Message):
 
 
 @dataclass
-class ScopesRechecked(Message):
+class ScopesRechecked(Message, bubble=False):
     """What a re-check of changed files found."""
 
     result: Recheck
