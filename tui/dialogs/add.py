@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -20,7 +20,7 @@ from ..widgets.safe_text_area import SafeTextArea
 from ._base import field_line, message_line, title, value_preview
 from .confirm import ConfirmDialog
 from .edit import json_problem
-from .saving import Saver, SavingDialog, size_limit_note
+from .saving import ASKING, Saver, SavingDialog, size_limit_note
 
 AddLayer = Literal["store", "memory"]
 
@@ -148,20 +148,29 @@ class AddDialog(SavingDialog[AddResult]):
             source_step=self.query_one("#source-step", Input).value.strip()
             or self.default_source_step,
         )
+        self._add(result)
+
+    @work(group=ASKING, exclusive=True)
+    async def _add(self, result: AddResult) -> None:
+        """Save `result`; a key that exists is overwritten only when the operator says so."""
         existing = self.key_exists(result.key, result.layer)
-        if existing is None:
-            self.submit(result)
-            return
-        self._asking = True
-        self.app.push_screen(
-            ConfirmDialog(
-                "Overwrite existing entry?",
-                self._overwrite_question(existing, result.layer),
-                confirm_label="Overwrite",
-                destructive=True,
-            ),
-            lambda confirmed: self._overwrite_answered(result, confirmed),
-        )
+        if existing is not None:
+            self._asking = True
+            try:
+                confirmed = await self.app.push_screen_wait(
+                    ConfirmDialog(
+                        "Overwrite existing entry?",
+                        self._overwrite_question(existing, result.layer),
+                        confirm_label="Overwrite",
+                        destructive=True,
+                    )
+                )
+            finally:
+                self._asking = False
+            if not confirmed:
+                self.query_one("#key", Input).focus()
+                return
+        self.submit(result)
 
     def _overwrite_question(self, existing: Row, layer: AddLayer) -> Content:
         return Content("\n").join(
@@ -177,13 +186,6 @@ class AddDialog(SavingDialog[AddResult]):
                 Content("Overwrite replaces this value."),
             ]
         )
-
-    def _overwrite_answered(self, result: AddResult, confirmed: bool | None) -> None:
-        self._asking = False
-        if confirmed:
-            self.submit(result)
-        else:
-            self.query_one("#key", Input).focus()
 
     def changed(self) -> bool:
         step = self.query_one("#source-step", Input).value.strip() or self.default_source_step
