@@ -551,3 +551,25 @@ async def test_a_big_scope_shares_its_source_steps_before_the_rows_are_built(
         assert [(r.key, r.source_step) for r in rows] == [
             (f"k{i:04d}", ("plan", "act", "check")[i % 3]) for i in range(120)
         ]
+
+
+async def test_a_read_only_service_is_read_from_its_capabilities(demo_base: Path) -> None:
+    base = demo_base
+    before = (base.parent / ".axon-server__global.session.json").read_bytes()
+    app = open_app(ScopedSessionManager(base, read_only=True))
+    app.NOTIFICATION_TIMEOUT = 60.0  # Every notice stays on screen until read.
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        for key in ("e", "a", "d", "D", "u"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert not isinstance(app.screen, (EditDialog, AddDialog, PurgeDialog))
+        shown = notices(app)
+        assert len(shown) == 5 and all("read-only" in m for m in shown)
+    assert (base.parent / ".axon-server__global.session.json").read_bytes() == before
+
+
+def test_read_only_reaches_the_services_the_app_builds(demo_base: Path) -> None:
+    app = open_app(demo_base, read_only=True)
+    app.catalog.discover()
+    assert [m.capabilities.read_only for m in app.catalog.managers.values()] == [True]

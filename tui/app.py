@@ -147,6 +147,7 @@ def make_app(
             clock=clock,
             max_file_bytes=max_file_bytes,
             max_value_bytes=max_value_bytes,
+            read_only=read_only,
             **options,
         ),
     )

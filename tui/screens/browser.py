@@ -34,12 +34,10 @@ from ..widgets.scope_tree import ScopeInfo, ScopeTree
 from .actions import ViewActions
 from .live_updates import LiveUpdates
 from .loading import ScopeLoading
-from .writes import WriteFlows
+from .writes import MEMORY_READ_ONLY, READ_ONLY_REASON, WriteFlows, service_refusal
 
 if TYPE_CHECKING:
     from ..app import Clock, ScopesApp
-
-READ_ONLY_REASON = "read-only: started with --read-only, so nothing can be changed"
 
 
 class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewActions):
@@ -321,6 +319,9 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
                 severity="warning",
             )
             return None
+        if row.layer == "memory" and not self.manager(self.current).capabilities.can_write_memory:
+            self.notify(MEMORY_READ_ONLY, severity="warning")
+            return None
         return row
 
     def _can_write(self) -> bool:
@@ -329,6 +330,10 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
             return False
         if self.current is None:
             self.notify("No scope selected.", severity="warning")
+            return False
+        refusal = service_refusal(self.manager(self.current).capabilities)
+        if refusal is not None:
+            self.notify(refusal, severity="warning")
             return False
         if self.current in self._errors:
             self.notify(
@@ -374,4 +379,9 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         if self.read_only:
             self.notify(READ_ONLY_REASON, severity="warning")
             return
+        if self.current is not None:
+            refusal = service_refusal(self.manager(self.current).capabilities)
+            if refusal is not None:
+                self.notify(refusal, severity="warning")
+                return
         self.undo_flow()

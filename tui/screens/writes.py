@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, TypeVar
 import msgspec.structs
 from textual import work
 
-from axon_scopes.core import MemoryEntry, ScopedSessionManager, ScopeError, WriteConflictError
+from axon_scopes.core import (
+    Capabilities,
+    MemoryEntry,
+    ScopedSessionManager,
+    ScopeError,
+    WriteConflictError,
+)
 
 from .. import changes
 from ..catalog import ScopeRef
@@ -36,6 +42,24 @@ EDIT_AGAIN = (
     "It changed on disk while you edited (see the value there now in the table); "
     "your text is kept, and saving now replaces that value."
 )
+
+
+READ_ONLY_REASON = "read-only: started with --read-only, so nothing can be changed"
+SERVICE_READ_ONLY = "read-only: this store's service refuses every write"
+NO_CHECKED_WRITES = (
+    "read-only here: this store's service cannot check a write against what you saw, "
+    "so none is made"
+)
+MEMORY_READ_ONLY = "This store's service shows its memory layer but cannot write it."
+
+
+def service_refusal(capabilities: Capabilities) -> str | None:
+    """Why a service's writes are refused, read from what it says it can do; None: allowed."""
+    if capabilities.read_only:
+        return SERVICE_READ_ONLY
+    if not capabilities.has_compare_and_set:
+        return NO_CHECKED_WRITES
+    return None
 
 
 class WriteFlows:
@@ -134,7 +158,13 @@ class WriteFlows:
             )
 
         self.app.push_screen(
-            AddDialog(ref.scope, key_exists=exists, save=save, limit=self.max_value_bytes)
+            AddDialog(
+                ref.scope,
+                key_exists=exists,
+                save=save,
+                limit=self.max_value_bytes,
+                memory_allowed=manager.capabilities.can_write_memory,
+            )
         )
 
     async def put(
