@@ -16,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
 
@@ -44,6 +45,11 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
     """Browse and edit the scopes of a catalog."""
 
     BINDINGS = bindings()
+
+    #: Live updates are held (`p`); bound to the header, which shows it.
+    paused: var[bool] = var(False)
+    #: Changed files waiting while paused; bound to the header.
+    pending: var[int] = var(0)
 
     def __init__(
         self,
@@ -79,7 +85,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
     # ── layout ─────────────────────────────────────────────────────────────
 
     def compose(self) -> ComposeResult:
-        yield StoreHeader(id="header")
+        yield StoreHeader(id="header").data_bind(BrowserScreen.paused, BrowserScreen.pending)
         with Horizontal(id="body"):
             yield ScopeTree(id="scopes")
             with Vertical(id="main"):

@@ -24,7 +24,6 @@ from ..live import LiveReader
 from ..messages import ScopeRowsLoaded, ScopesRechecked, StoreFilesChanged
 from ..table.index import RowIndex
 from ..table.rows import SortColumn
-from ..widgets.header import StoreHeader
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -45,6 +44,10 @@ class LiveUpdates:
         _shown_ref: ScopeRef | None
         _load_seq: int
         _scanned: bool
+        #: Reactive on the screen, bound to the header: live updates are held.
+        paused: bool
+        #: Reactive on the screen, bound to the header: changed files waiting while paused.
+        pending: int
         query_one: Callable[..., Widget]
         post_message: Callable[..., bool]
         set_interval: Callable[..., Timer]
@@ -62,6 +65,7 @@ class LiveUpdates:
     def init_live(self, live: LiveReader) -> None:
         self.live = live
         self.paused = False
+        self.pending = 0
         self.follow = False
         self._pending: set[Path] = set()
         self._pending_all = False
@@ -105,7 +109,7 @@ class LiveUpdates:
     def on_store_files_changed(self, message: StoreFilesChanged) -> None:
         if self.paused:
             self._pending |= message.paths
-            self.query_one(StoreHeader).pending = len(self._pending)
+            self.pending = len(self._pending)
             return
         self.recheck(message.paths)
 
@@ -196,11 +200,9 @@ class LiveUpdates:
     def action_pause(self) -> None:
         """Hold live updates (counting them); pressing again applies them."""
         self.paused = not self.paused
-        header = self.query_one(StoreHeader)
-        header.paused = self.paused
         if not self.paused:
             pending, self._pending = self._pending, set()
-            header.pending = 0
+            self.pending = 0
             if self._pending_all:
                 self._pending_all = False
                 self.recheck(None)
