@@ -73,7 +73,6 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         self._shown_ref: ScopeRef | None = None
         #: When the shown scope's published memory layer was written (file mtime).
         self._published_at: float | None = None
-        self.undo_stack: list[changes.UndoStep] = []
         #: Counts scope loads; only the latest one's rows are shown.
         self._load_seq = 0
         self._infos: dict[ScopeRef, ScopeInfo] = {}
@@ -81,6 +80,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         self._scanned = False
         self._errors: dict[ScopeRef, str] = {}
         self.init_live(LiveReader(catalog))
+        self.init_writes()
 
     # ── layout ─────────────────────────────────────────────────────────────
 

@@ -71,27 +71,24 @@ class WriteFlows:
     if TYPE_CHECKING:
         app: App[None]
         run_worker: Callable[..., Worker[object]]
+        current: ScopeRef | None
+        #: How large a value may be, in bytes (stated in the dialogs; the core enforces it).
+        max_value_bytes: int | None
 
-    current: ScopeRef | None
-    undo_stack: list[changes.UndoStep]
-    #: How large a value may be, in bytes (stated in the dialogs; the core enforces it).
-    max_value_bytes: int | None
+        def manager(self, ref: ScopeRef) -> ScopedSessionManager: ...
+        def load_scope(
+            self, ref: ScopeRef, external: bool = False, reload: bool = False
+        ) -> None: ...
+        def scan_catalog(self) -> None: ...
 
-    def manager(self, ref: ScopeRef) -> ScopedSessionManager:
-        raise NotImplementedError
-
-    def load_scope(self, ref: ScopeRef, external: bool = False, reload: bool = False) -> None:
-        raise NotImplementedError
-
-    def scan_catalog(self) -> None:
-        raise NotImplementedError
+    def init_writes(self) -> None:
+        #: What each write changed, newest last: `u` takes from the end.
+        self.undo_stack: list[changes.UndoStep] = []
+        #: One write at a time; asyncio's lock is fair, so writes run in the order asked.
+        self._write_lock = asyncio.Lock()
 
     def write_lock(self) -> asyncio.Lock:
-        """One write at a time; asyncio's lock is fair, so writes run in the order asked."""
-        lock: asyncio.Lock | None = getattr(self, "_write_lock", None)
-        if lock is None:
-            lock = self._write_lock = asyncio.Lock()
-        return lock
+        return self._write_lock
 
     async def in_thread(self, write: Callable[..., T], *args: object) -> T | ScopeError:
         """Run one write off the UI thread; a refused write comes back as its error."""
