@@ -17,7 +17,7 @@ async def main(path: str) -> None:
     run = asyncio.create_task(app.run_async(headless=True, size=(120, 36)))
     while not run.done():
         await asyncio.sleep(0.001)
-        if app.is_running and app.screen.is_mounted and app.table.row_count:
+        if app.is_running and app.screen.is_mounted and app.browser.table.row_count:
             app.call_after_refresh(lambda: (print("ready", flush=True), app.exit()))
             break
     await run

@@ -16,6 +16,7 @@ import pytest
 from axon_scopes.core import ScopedSessionManager
 from axon_scopes.tui.app import ScopesApp, make_app
 from axon_scopes.tui.demo import DEMO_EPOCH, populate
+from axon_scopes.tui.dialogs.saving import ASKING
 
 #: "Now" for every app test: one hour after the demo data's newest timestamp.
 NOW = DEMO_EPOCH + 3_600
@@ -46,9 +47,15 @@ def open_app(target: Path | str | ScopedSessionManager, **options: object) -> Sc
 
 
 async def settle(app: ScopesApp, pilot: object) -> None:
-    """Wait until workers are done and their messages are handled."""
+    """Wait until workers are done and their messages are handled.
+
+    Workers that wait for the operator's answer to a dialog (group `ASKING`) are not
+    waited for: the test is the operator.
+    """
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        busy = [worker for worker in app.workers if worker.group != ASKING]
+        if busy:
+            await app.workers.wait_for_complete(busy)
         await pilot.pause()  # type: ignore[attr-defined]
 
 

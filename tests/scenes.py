@@ -26,14 +26,14 @@ Target = ScopedSessionManager | str
 
 def scope(name: str) -> Action:
     async def go(app: ScopesApp, pilot: Pilot[Any]) -> None:
-        app.select_scope(next(r for r in app.catalog.refs() if r.scope == name))
+        app.browser.select_scope(next(r for r in app.catalog.refs() if r.scope == name))
 
     return go
 
 
 def cursor(key: str, layer: str = "store") -> Action:
     async def go(app: ScopesApp, pilot: Pilot[Any]) -> None:
-        assert app.table.move_cursor_to_key((layer, key))
+        assert app.browser.table.move_cursor_to_key((layer, key))
 
     return go
 

@@ -13,6 +13,7 @@ from axon_scopes.tui.app import ScopesApp
 from axon_scopes.tui.dialogs import (
     AddDialog,
     BulkPurgeDialog,
+    ConfirmDialog,
     ConflictDialog,
     EditDialog,
     ExportDialog,
@@ -44,12 +45,12 @@ def disk(base: Path, scope: str) -> dict[str, str]:
 
 async def select(app: ScopesApp, pilot: object, scope: str) -> None:
     ref = next(r for r in app.catalog.refs() if r.scope == scope)
-    app.select_scope(ref)
+    app.browser.select_scope(ref)
     await settle(app, pilot)
 
 
 async def cursor_to(app: ScopesApp, pilot: object, key: str, layer: str = "store") -> None:
-    assert app.table.move_cursor_to_key((layer, key))
+    assert app.browser.table.move_cursor_to_key((layer, key))
     await settle(app, pilot)
 
 
@@ -58,10 +59,10 @@ async def test_start_shows_global_and_tree(demo_base: Path, app_for: AppFactory)
     app = app_for(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.current is not None and app.current.scope == "global"
-        keys = {row.key for row in app.table.visible_rows}
+        assert app.browser.current is not None and app.browser.current.scope == "global"
+        keys = {row.key for row in app.browser.table.visible_rows}
         assert keys == {"motd", "server.config", "server.version", "tenants"}
-        labels = [str(node.label) for node in app.tree.root.children[0].children]
+        labels = [str(node.label) for node in app.browser.tree.root.children[0].children]
         assert labels[0].startswith("global")
         assert [label for label in labels[1:]] == ["flows", "daemons", "custom"]
 
@@ -73,11 +74,11 @@ async def test_slash_again_refines_the_filter(demo_base: Path, app_for: AppFacto
         await settle(app, pilot)
         await pilot.press("slash", *"server", "enter")
         await settle(app, pilot)
-        assert app.focused is app.table
+        assert app.focused is app.browser.table
         await pilot.press("slash", *".v")
         await settle(app, pilot)
         assert app.query_one("#filter", Input).value == "server.v"
-        assert {r.key for r in app.table.visible_rows} == {"server.version"}
+        assert {r.key for r in app.browser.table.visible_rows} == {"server.version"}
 
 
 async def test_filter_and_sort(demo_base: Path, app_for: AppFactory) -> None:
@@ -88,25 +89,25 @@ async def test_filter_and_sort(demo_base: Path, app_for: AppFactory) -> None:
         await pilot.press(*"SERVER")
         await settle(app, pilot)
         # Key or value, case-insensitive: motd's value mentions the server too.
-        assert {r.key for r in app.table.visible_rows} == {
+        assert {r.key for r in app.browser.table.visible_rows} == {
             "motd",
             "server.config",
             "server.version",
         }
         await pilot.press(*".v")
         await settle(app, pilot)
-        assert {r.key for r in app.table.visible_rows} == {"server.version"}
+        assert {r.key for r in app.browser.table.visible_rows} == {"server.version"}
         await pilot.press("escape")
         await settle(app, pilot)
-        assert app.table.row_count == 4
+        assert app.browser.table.row_count == 4
         # Default: by layer. Each press: this column reversed, then the next column
         # as the table shows them (layer, key, step, age).
         seen = []
         for _ in range(3):
             await pilot.press("s")
-            seen.append((app.table.sort_column, app.table.sort_reverse))
+            seen.append((app.browser.table.sort_column, app.browser.table.sort_reverse))
         assert seen == [("layer", True), ("key", False), ("key", True)]
-        assert app.table.visible_rows[0].key == "tenants"
+        assert app.browser.table.visible_rows[0].key == "tenants"
 
 
 async def test_edit_store_entry_flushes_and_undo_restores(
@@ -123,7 +124,10 @@ async def test_edit_store_entry_flushes_and_undo_restores(
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert disk(base, "global")["server.version"] == "1.0.0"
-        assert app.table.cursor_row is not None and app.table.cursor_row.value == "1.0.0"
+        assert (
+            app.browser.table.cursor_row is not None
+            and app.browser.table.cursor_row.value == "1.0.0"
+        )
         await pilot.press("u")
         await settle(app, pilot)
         assert disk(base, "global")["server.version"] == "0.9.4"
@@ -139,8 +143,10 @@ async def test_escape_cancels_edit(demo_base: Path, app_for: AppFactory) -> None
         assert isinstance(app.screen, EditDialog)
         app.screen.query_one("#value", TextArea).text = "changed"
         await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmDialog)  # A changed value: discard it?
+        await pilot.click("#confirm")
         await settle(app, pilot)
-        assert not isinstance(app.screen, EditDialog)
+        assert not isinstance(app.screen, (EditDialog, ConfirmDialog))
     assert disk(base, "global") == before
 
 
@@ -166,7 +172,7 @@ async def test_add_to_store_and_memory_then_undo(demo_base: Path, app_for: AppFa
         await settle(app, pilot)
         entry = manager.recall("global", "scratch")
         assert entry is not None and entry.value == "in memory"
-        assert ("memory", "scratch") in {r.row_key for r in app.table.visible_rows}
+        assert ("memory", "scratch") in {r.row_key for r in app.browser.table.visible_rows}
         assert "scratch" not in disk(base, "global")
 
         await pilot.press("u")
@@ -196,7 +202,7 @@ async def test_purge_cancel_is_default_then_purge_and_undo(
         await pilot.click("#purge")
         await settle(app, pilot)
         assert "tenants" not in disk(base, "global")
-        assert ("store", "tenants") not in {r.row_key for r in app.table.visible_rows}
+        assert ("store", "tenants") not in {r.row_key for r in app.browser.table.visible_rows}
 
         await pilot.press("u")
         await settle(app, pilot)
@@ -287,7 +293,7 @@ async def test_unreadable_scope_is_marked_explained_and_untouched(tmp_path: Path
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         ref = next(r for r in app.catalog.refs() if r.scope == "flow:broken")
-        assert "unreadable" in str(app.tree.node_for(ref).label)
+        assert "unreadable" in str(app.browser.tree.node_for(ref).label)
         await select(app, pilot, "flow:broken")
         banner = app.query_one("#scope-banner")
         assert banner.display and "$[0].value" in str(banner.render())
@@ -295,7 +301,7 @@ async def test_unreadable_scope_is_marked_explained_and_untouched(tmp_path: Path
             await pilot.press(key)
             await settle(app, pilot)
             assert not isinstance(app.screen, (AddDialog, EditDialog, PurgeDialog))
-        app.tree.focus()
+        app.browser.tree.focus()
         await pilot.press("i")
         await settle(app, pilot)
         assert isinstance(app.screen, MessageDialog)
@@ -322,7 +328,7 @@ async def test_directory_mode_has_one_root_per_base(tmp_path: Path) -> None:
     app = open_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        roots = [str(n.label) for n in app.tree.root.children]
+        roots = [str(n.label) for n in app.browser.tree.root.children]
         assert roots == ["alpha", "beta"]
 
 
@@ -442,24 +448,27 @@ async def test_keyboard_moves_between_tree_and_table(demo_base: Path, app_for: A
     app = app_for(demo_base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.focused is app.table
-        assert app.tree.cursor_ref is not None and app.tree.cursor_ref.scope == "global"
+        assert app.focused is app.browser.table
+        assert (
+            app.browser.tree.cursor_ref is not None
+            and app.browser.tree.cursor_ref.scope == "global"
+        )
         await pilot.press("tab")
-        assert app.focused is app.tree
+        assert app.focused is app.browser.tree
         await pilot.press("down", "down")  # the "flows" group, then its first flow
         await settle(app, pilot)
-        assert app.current is not None and app.current.scope == "flow:analyze"
-        assert {r.key for r in app.table.visible_rows} >= {"result", "status"}
+        assert app.browser.current is not None and app.browser.current.scope == "flow:analyze"
+        assert {r.key for r in app.browser.table.visible_rows} >= {"result", "status"}
         await pilot.press("tab")
-        assert app.focused is app.table
+        assert app.focused is app.browser.table
 
 
 async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """First screenful first; the full index replaces it; an older load's rows never win."""
-    from axon_scopes.tui import app as app_module
     from axon_scopes.tui.messages import ScopeRowsLoaded
+    from axon_scopes.tui.screens import loading as app_module
     from axon_scopes.tui.table.index import RowIndex
     from axon_scopes.tui.table.rows import Row
 
@@ -478,7 +487,7 @@ async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
     def record(message: object) -> None:
         if isinstance(message, ScopeRowsLoaded):
             if message.preview_total is None and loads:
-                table = app.table
+                table = app.browser.table
                 before_full.append((table.in_preview, table.total_count, len(table.rows)))
             loads.append(message)
 
@@ -488,7 +497,7 @@ async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
         previews = [m.preview_total for m in loads if m.preview_total is not None]
         assert previews == [301]
         assert before_full[0][:2] == (True, 301) and before_full[0][2] < 301
-        table = app.table
+        table = app.browser.table
         assert not table.in_preview and table.total_count == table.row_count == 301
         assert table.visible_rows[0].row_key == ("memory", "k0007")
         assert table.visible_rows[0].conflict
@@ -514,7 +523,7 @@ async def test_detail_pane_sizes_itself_to_each_value(demo_base: Path, app_for: 
         value = app.query_one("#detail-value", Static)
         for key, lines in (("motd", 1), ("server.config", None), ("server.version", 1)):
             await cursor_to(app, pilot, key)
-            text = app.table.cursor_row.value  # type: ignore[union-attr]
+            text = app.browser.table.cursor_row.value  # type: ignore[union-attr]
             expected = lines or len(json.dumps(json.loads(text), indent=2).splitlines())
             assert value.size.height == expected, key
             shown = [value.render_line(y).text.strip() for y in range(value.size.height)]
@@ -525,7 +534,7 @@ async def test_a_big_scope_shares_its_source_steps_before_the_rows_are_built(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Read from a file, every entry has its own copy of its step; the rows must not keep them."""
-    from axon_scopes.tui import app as app_module
+    from axon_scopes.tui.screens import loading as app_module
 
     monkeypatch.setattr(app_module, "SHARE_STEPS_ABOVE", 50)
     base = tmp_path / "axon-server"
@@ -536,9 +545,31 @@ async def test_a_big_scope_shares_its_source_steps_before_the_rows_are_built(
     app = open_app(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        rows = app.table.index.rows
+        rows = app.browser.table.index.rows
         assert len(rows) == 120
         assert len({id(r.source_step) for r in rows}) == 3
         assert [(r.key, r.source_step) for r in rows] == [
             (f"k{i:04d}", ("plan", "act", "check")[i % 3]) for i in range(120)
         ]
+
+
+async def test_a_read_only_service_is_read_from_its_capabilities(demo_base: Path) -> None:
+    base = demo_base
+    before = (base.parent / ".axon-server__global.session.json").read_bytes()
+    app = open_app(ScopedSessionManager(base, read_only=True))
+    app.NOTIFICATION_TIMEOUT = 60.0  # Every notice stays on screen until read.
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        for key in ("e", "a", "d", "D", "u"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert not isinstance(app.screen, (EditDialog, AddDialog, PurgeDialog))
+        shown = notices(app)
+        assert len(shown) == 5 and all("read-only" in m for m in shown)
+    assert (base.parent / ".axon-server__global.session.json").read_bytes() == before
+
+
+def test_read_only_reaches_the_services_the_app_builds(demo_base: Path) -> None:
+    app = open_app(demo_base, read_only=True)
+    app.catalog.discover()
+    assert [m.capabilities.read_only for m in app.catalog.managers.values()] == [True]

@@ -77,7 +77,7 @@ async def write_inside_the_window(
 
 
 async def cursor_to(app: ScopesApp, pilot: object, key: str) -> None:
-    assert app.table.move_cursor_to_key(("store", key))
+    assert app.browser.table.move_cursor_to_key(("store", key))
     await settle(app, pilot)
 
 
@@ -138,7 +138,7 @@ async def test_a_bulk_purge_skips_an_entry_written_while_it_waited(tmp_path: Pat
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         ref = next(r for r in app.catalog.refs() if r.scope == "flow:ingest")
-        app.select_scope(ref)
+        app.browser.select_scope(ref)
         await settle(app, pilot)
         await pilot.press("D")
         assert isinstance(app.screen, BulkPurgeDialog)
@@ -230,3 +230,29 @@ async def test_undo_of_a_memory_write_changed_since_asks_first(tmp_path: Path) -
         assert isinstance(app.screen, ConflictDialog)
         entry = manager.recall("global", "scratch")
         assert entry is not None and entry.value == "changed"
+
+
+async def test_undo_pressed_while_a_purge_waits_for_the_lock_undoes_that_purge(
+    tmp_path: Path,
+) -> None:
+    base = demo_store(tmp_path)
+    original = on_disk(base, "global")
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await cursor_to(app, pilot, "server.version")
+        await pilot.press("e")
+        app.screen.query_one("#value", TextArea).text = "1.0.0"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await cursor_to(app, pilot, "tenants")
+        await pilot.press("d")
+        with holding_the_lock(base, "global", "other.key", "x"):
+            await pilot.click("#purge")
+            await asyncio.sleep(0.2)  # The purge now waits for the lock.
+            await pilot.press("u")
+            await asyncio.sleep(0.2)
+        await settle(app, pilot)
+        now = on_disk(base, "global")
+        assert now["tenants"] == original["tenants"]
+        assert now["server.version"].value == "1.0.0"

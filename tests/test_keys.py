@@ -71,9 +71,9 @@ async def test_s_steps_through_the_documented_cycle(demo_base: Path, app_for: Ap
     app = app_for(demo_base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        seen = [(app.table.sort_column, app.table.sort_reverse)]
+        seen = [(app.browser.table.sort_column, app.browser.table.sort_reverse)]
         for _ in SORT_CYCLE:
             await pilot.press("s")
-            seen.append((app.table.sort_column, app.table.sort_reverse))
+            seen.append((app.browser.table.sort_column, app.browser.table.sort_reverse))
         assert seen == [*SORT_CYCLE, SORT_CYCLE[0]]
         assert SORT_CYCLE[0] == ("layer", False)  # The default order comes first.

@@ -54,12 +54,12 @@ def file_keys(path: Path) -> set[str]:
 
 
 def shown_keys(app: ScopesApp) -> set[str]:
-    return {row.key for row in app.table.visible_rows if row.layer == "store"}
+    return {row.key for row in app.browser.table.visible_rows if row.layer == "store"}
 
 
 async def open_scope(app: ScopesApp, pilot: Pilot[Any], scope: str) -> None:
     await settle(app, pilot)
-    app.select_scope(next(r for r in app.catalog.refs() if r.scope == scope))
+    app.browser.select_scope(next(r for r in app.catalog.refs() if r.scope == scope))
     await settle(app, pilot)
     assert await until(pilot, lambda: watched(app.catalog.directory), timeout=5)
     await pilot.pause(0.2)  # let the watcher settle on the directory
@@ -124,7 +124,8 @@ async def test_the_watch_starts_after_the_first_rows_and_misses_nothing_before(
         assert await until(pilot, lambda: watched(tmp_path))
         assert arrivals == [(20, False)]
         assert await until(
-            pilot, lambda: any(r.value == "written before the watch" for r in app.table.rows)
+            pilot,
+            lambda: any(r.value == "written before the watch" for r in app.browser.table.rows),
         )
 
 
@@ -147,7 +148,7 @@ async def test_in_place_chunked_writes_like_axon(tmp_path: Path) -> None:
         proc = writer("inplace", str(tmp_path / SCOPE_FILE), "25", "0.03")
         counts = await watch_writer(app, pilot, proc, tmp_path / SCOPE_FILE)
         assert never_shrank(counts)
-        assert app.current is not None
+        assert app.browser.current is not None
         assert not app.query_one("#scope-banner").display  # Never shown as unreadable.
 
 
@@ -188,7 +189,7 @@ async def test_a_deleted_scope_leaves_and_a_new_one_appears(tmp_path: Path) -> N
 
         def scopes() -> set[str]:
             """The scopes the tree shows."""
-            found, nodes = set(), [app.tree.root]
+            found, nodes = set(), [app.browser.tree.root]
             while nodes:
                 node = nodes.pop()
                 nodes.extend(node.children)
@@ -199,7 +200,7 @@ async def test_a_deleted_scope_leaves_and_a_new_one_appears(tmp_path: Path) -> N
         assert await until(pilot, lambda: "daemon:fresh" in scopes())
         (tmp_path / SCOPE_FILE).unlink()
         assert await until(pilot, lambda: "flow:live" not in scopes())
-        assert app.current is not None and app.current.scope == "global"
+        assert app.browser.current is not None and app.browser.current.scope == "global"
 
 
 async def test_delete_then_recreate_keeps_the_scope(tmp_path: Path) -> None:
@@ -215,11 +216,14 @@ async def test_delete_then_recreate_keeps_the_scope(tmp_path: Path) -> None:
         seen: list[set[str]] = []
         assert await until(
             pilot,
-            lambda: app.table.cursor_row is not None and app.table.cursor_row.value == "recreated",
+            lambda: (
+                app.browser.table.cursor_row is not None
+                and app.browser.table.cursor_row.value == "recreated"
+            ),
             sample=lambda: seen.append(shown_keys(app)),
         )
         await pilot.pause(0.6)
-        assert app.current is not None and app.current.scope == "flow:live"
+        assert app.browser.current is not None and app.browser.current.scope == "flow:live"
         assert all(keys == {"base"} for keys in seen)
 
 
@@ -230,20 +234,23 @@ async def test_place_is_kept_across_a_reload(tmp_path: Path) -> None:
         await open_scope(app, pilot, "global")
         await pilot.press("slash", *"g.1", "enter")
         await settle(app, pilot)
-        app.table.set_sort("key", True)
-        assert app.table.move_cursor_to_key(("store", "g.15"))
+        app.browser.table.set_sort("key", True)
+        assert app.browser.table.move_cursor_to_key(("store", "g.15"))
         other = ScopedSessionManager(base)
         other.persist("global", "g.1a", "added before the cursor in this order", "s")
         other.persist("global", "g.19", "changed", "s")
         other.purge("global", "g.18")
         other.flush("global")
         assert await until(pilot, lambda: "g.1a" in shown_keys(app))
-        assert app.table.cursor_row_key == ("store", "g.15")
-        assert app.table.filter_query == "g.1" and app.table.sort_column == "key"
+        assert app.browser.table.cursor_row_key == ("store", "g.15")
+        assert app.browser.table.filter_query == "g.1" and app.browser.table.sort_column == "key"
         assert "g.18" not in shown_keys(app)
-        assert {("store", "g.1a"), ("store", "g.19")} <= set(app.table.flashing)
+        assert {("store", "g.1a"), ("store", "g.19")} <= set(app.browser.table.flashing)
         assert any("global: +1 ~1 -1" in m for m in notices(app))
-        assert app.tree.cursor_ref is not None and app.tree.cursor_ref.scope == "global"
+        assert (
+            app.browser.tree.cursor_ref is not None
+            and app.browser.tree.cursor_ref.scope == "global"
+        )
 
 
 async def test_own_writes_neither_flash_nor_notify(tmp_path: Path) -> None:
@@ -251,7 +258,7 @@ async def test_own_writes_neither_flash_nor_notify(tmp_path: Path) -> None:
     app = open_app(base, watch=True)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_scope(app, pilot, "global")
-        app.table.move_cursor_to_key(("store", "g.05"))
+        app.browser.table.move_cursor_to_key(("store", "g.05"))
         await pilot.press("e")
         assert isinstance(app.screen, EditDialog)
         app.screen.query_one("#value", TextArea).text = "edited here"
@@ -259,8 +266,11 @@ async def test_own_writes_neither_flash_nor_notify(tmp_path: Path) -> None:
         await settle(app, pilot)
         await pilot.pause(0.6)
         await settle(app, pilot)
-        assert app.table.cursor_row is not None and app.table.cursor_row.value == "edited here"
-        assert not app.table.flashing
+        assert (
+            app.browser.table.cursor_row is not None
+            and app.browser.table.cursor_row.value == "edited here"
+        )
+        assert not app.browser.table.flashing
         assert not any("Changed on disk" in m for m in notices(app))
 
 
@@ -291,7 +301,7 @@ async def test_follow_mode_moves_to_the_newest_write(tmp_path: Path) -> None:
         other = ScopedSessionManager(base, clock=lambda: 1_763_999_999)
         other.persist("global", "g.07", "newest", "s")
         other.flush("global")
-        assert await until(pilot, lambda: app.table.cursor_row_key == ("store", "g.07"))
+        assert await until(pilot, lambda: app.browser.table.cursor_row_key == ("store", "g.07"))
 
 
 async def test_a_file_that_stays_unreadable_keeps_the_last_good_rows(tmp_path: Path) -> None:
@@ -314,7 +324,10 @@ async def test_a_file_that_stays_unreadable_keeps_the_last_good_rows(tmp_path: P
         assert path.read_bytes() == good[: len(good) // 2]
         path.write_bytes(good.replace(b"always here", b"fixed"))
         assert await until(pilot, lambda: not banner.display, timeout=5)
-        assert app.table.cursor_row is not None and app.table.cursor_row.value == "fixed"
+        assert (
+            app.browser.table.cursor_row is not None
+            and app.browser.table.cursor_row.value == "fixed"
+        )
 
 
 async def test_conflict_with_a_writer_process_while_the_dialog_is_open(tmp_path: Path) -> None:
@@ -362,8 +375,10 @@ async def test_published_memory_shows_read_only_with_its_age(tmp_path: Path) -> 
         flow.remember("flow:live", "thinking", "step 3 of 5", "plan")
         flow.flush("flow:live")
         key = ("published", "thinking")
-        assert await until(pilot, lambda: key in {r.row_key for r in app.table.visible_rows})
-        assert app.table.move_cursor_to_key(key)
+        assert await until(
+            pilot, lambda: key in {r.row_key for r in app.browser.table.visible_rows}
+        )
+        assert app.browser.table.move_cursor_to_key(key)
         await settle(app, pilot)
         detail = "\n".join(str(s.render()) for s in app.query("#detail-fields"))
         shown = re.search(r"published by another process (.+) \(read-only\)", detail)
@@ -441,12 +456,14 @@ async def test_reconciling_unchanged_files_rebuilds_nothing(
 
     async with app.run_test(size=SIZE, message_hook=record) as pilot:
         await open_scope(app, pilot, "flow:live")
-        shown = app.table.index
+        shown = app.browser.table.index
         built.clear()
         await pilot.pause(0.6)  # about ten reconciles
         await settle(app, pilot)
-        assert built == [] and app.table.index is shown
+        assert built == [] and app.browser.table.index is shown
         flow.remember("flow:live", "thinking", "step 2", "plan")
         flow.flush("flow:live")
         assert await until(pilot, lambda: "flow:live" in built)
-        assert await until(pilot, lambda: any(r.value == "step 2" for r in app.table.visible_rows))
+        assert await until(
+            pilot, lambda: any(r.value == "step 2" for r in app.browser.table.visible_rows)
+        )

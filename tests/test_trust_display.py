@@ -34,7 +34,7 @@ MARKUP_SCOPE = "[a=b=c]"
 
 
 async def cursor_to(app: ScopesApp, pilot: object, key: str, layer: str = "store") -> None:
-    assert app.table.move_cursor_to_key((layer, key))
+    assert app.browser.table.move_cursor_to_key((layer, key))
     await settle(app, pilot)
 
 
@@ -111,12 +111,12 @@ async def test_a_markup_scope_appearing_and_breaking_is_told_as_plain_text(
         other = ScopedSessionManager(base)
         other.persist(MARKUP_SCOPE, "k", "v", "s")
         other.flush(MARKUP_SCOPE)
-        app.recheck(None)
+        app.browser.recheck(None)
         await settle(app, pilot)
         assert app.is_running
         assert any(f"{MARKUP_SCOPE}: new scope" in text for text in notices(app))
         other.store_path(MARKUP_SCOPE).write_text("[{not json", encoding="utf-8")
-        app.recheck(None)
+        app.browser.recheck(None)
         await settle(app, pilot)
         assert app.is_running
         assert any(

@@ -1,4 +1,7 @@
-"""Every message the app's workers and watcher send up to the UI, in one place."""
+"""Every message the workers and the watcher send to the screen that owns them, in one place.
+
+None bubbles: each is for the screen whose worker sent it.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +11,14 @@ from pathlib import Path
 
 from textual.message import Message
 
-from axon_scopes.core import MemoryEntry, WriteConflictError
-
 from .catalog import ScopeRef
-from .changes import UndoStep
 from .live import Recheck
 from .table.index import RowIndex
-from .table.rows import Row
 from .widgets.scope_tree import ScopeInfo
 
 
 @dataclass
-class CatalogScanned(Message):
+class CatalogScanned(Message, bubble=False):
     """Fresh scope list and counts for the tree and header."""
 
     infos: list[ScopeInfo]
@@ -28,7 +27,7 @@ class CatalogScanned(Message):
 
 
 @dataclass
-class ScopeRowsLoaded(Message):
+class ScopeRowsLoaded(Message, bubble=False):
     """The rows of one scope, indexed and sorted off the UI thread."""
 
     #: Which load this is the result of (the app shows only the latest).
@@ -47,25 +46,13 @@ class ScopeRowsLoaded(Message):
 
 
 @dataclass
-class WriteFinished(Message):
-    """A write through core ended; `undo` is what reverses it, `error` why it failed."""
-
-    ref: ScopeRef
-    summary: str
-    undo: UndoStep | None = None
-    error: str | None = None
-    #: True when this write was itself an undo (so it is not pushed again).
-    was_undo: bool = False
-
-
-@dataclass
-class ExportFinished(Message):
+class ExportFinished(Message, bubble=False):
     path: Path
     error: str | None = None
 
 
 @dataclass
-class StoreFilesChanged(Message):
+class StoreFilesChanged(Message, bubble=False):
     """The watcher saw these store files change; bursts collapse into one message."""
 
     paths: set[Path] = field(default_factory=set)
@@ -78,40 +65,9 @@ class StoreFilesChanged(Message):
 
 
 @dataclass
-class ScopesRechecked(Message):
+class ScopesRechecked(Message, bubble=False):
     """What a re-check of changed files found."""
 
     result: Recheck
     #: The shown scope's new rows, when it was among the changed ones.
     rows: ScopeRowsLoaded | None = None
-
-
-@dataclass
-class EditConflict(Message):
-    """A store entry changed on disk while its edit dialog was open."""
-
-    ref: ScopeRef
-    row: Row
-    value: str
-    source_step: str
-    #: The value the operator started from, and the one on disk now (None: deleted).
-    opened: str | None
-    on_disk: str | None
-    #: The entry on disk now: what writing "mine" anyway must find there.
-    actual: MemoryEntry | None = None
-
-
-@dataclass
-class UndoConflict(Message):
-    """An entry this app wrote was changed by another writer since: undo asks first."""
-
-    step: UndoStep
-    error: WriteConflictError
-
-
-@dataclass
-class PurgeChanged(Message):
-    """The entry to purge changed since it was shown: ask again with what is there now."""
-
-    ref: ScopeRef
-    row: Row | None

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -17,9 +17,10 @@ from ..display import one_line, safe
 from ..table.rows import Row
 from ..widgets.safe_inputs import SafeInput, hidden_characters
 from ..widgets.safe_text_area import SafeTextArea
-from ._base import DialogScreen, field_line, message_line, title, value_preview
+from ._base import field_line, message_line, title, value_preview
 from .confirm import ConfirmDialog
 from .edit import json_problem
+from .saving import ASKING, Saver, SavingDialog, size_limit_note
 
 AddLayer = Literal["store", "memory"]
 
@@ -48,8 +49,8 @@ def key_problem(key: str) -> tuple[bool, Content] | None:
     return None
 
 
-class AddDialog(DialogScreen[AddResult | None]):
-    """Add an entry to a scope; ctrl+s saves, escape cancels."""
+class AddDialog(SavingDialog[AddResult]):
+    """Add an entry to a scope; ctrl+s saves, escape cancels (asking if anything was typed)."""
 
     AUTO_FOCUS = "#key"
     BINDINGS = [Binding("ctrl+s", "save", "Save")]
@@ -61,8 +62,12 @@ class AddDialog(DialogScreen[AddResult | None]):
         key_exists: Callable[[str, str], Row | None],
         default_source_step: str = "tui",
         memory_allowed: bool = True,
+        save: Saver[AddResult] | None = None,
+        limit: int | None = None,
     ) -> None:
-        super().__init__()
+        """`save` writes the result (the dialog stays open until it succeeds); `limit` in bytes."""
+        super().__init__(save=save)
+        self.limit = limit
         self.scope = scope
         self.key_exists = key_exists
         self.default_source_step = default_source_step
@@ -86,6 +91,7 @@ class AddDialog(DialogScreen[AddResult | None]):
             yield Static(Content("value"), classes="label")
             yield SafeTextArea(soft_wrap=True, cursor_blink=self.cursor_blink, id="value")
             yield Static(id="json-warning", classes="warning")
+            yield Static(size_limit_note(self.limit) or "", id="limit", classes="hint")
             with Horizontal(classes="form-row"):
                 yield Static(Content("source_step"), classes="label")
                 yield SafeInput(
@@ -94,6 +100,7 @@ class AddDialog(DialogScreen[AddResult | None]):
                     cursor_blink=self.cursor_blink,
                     id="source-step",
                 )
+            yield Static(id="problem", classes="problem")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Add", variant="primary", id="save")
@@ -101,6 +108,8 @@ class AddDialog(DialogScreen[AddResult | None]):
     def on_mount(self) -> None:
         message_line(self.query_one("#key-message", Static), None)
         message_line(self.query_one("#json-warning", Static), None)
+        self.query_one("#limit", Static).display = self.limit is not None
+        self.show_problem(None)
 
     @property
     def layer(self) -> AddLayer:
@@ -139,20 +148,29 @@ class AddDialog(DialogScreen[AddResult | None]):
             source_step=self.query_one("#source-step", Input).value.strip()
             or self.default_source_step,
         )
+        self._add(result)
+
+    @work(group=ASKING, exclusive=True)
+    async def _add(self, result: AddResult) -> None:
+        """Save `result`; a key that exists is overwritten only when the operator says so."""
         existing = self.key_exists(result.key, result.layer)
-        if existing is None:
-            self.dismiss(result)
-            return
-        self._asking = True
-        self.app.push_screen(
-            ConfirmDialog(
-                "Overwrite existing entry?",
-                self._overwrite_question(existing, result.layer),
-                confirm_label="Overwrite",
-                destructive=True,
-            ),
-            lambda confirmed: self._overwrite_answered(result, confirmed),
-        )
+        if existing is not None:
+            self._asking = True
+            try:
+                confirmed = await self.app.push_screen_wait(
+                    ConfirmDialog(
+                        "Overwrite existing entry?",
+                        self._overwrite_question(existing, result.layer),
+                        confirm_label="Overwrite",
+                        destructive=True,
+                    )
+                )
+            finally:
+                self._asking = False
+            if not confirmed:
+                self.query_one("#key", Input).focus()
+                return
+        self.submit(result)
 
     def _overwrite_question(self, existing: Row, layer: AddLayer) -> Content:
         return Content("\n").join(
@@ -169,13 +187,14 @@ class AddDialog(DialogScreen[AddResult | None]):
             ]
         )
 
-    def _overwrite_answered(self, result: AddResult, confirmed: bool | None) -> None:
-        self._asking = False
-        if confirmed:
-            self.dismiss(result)
-        else:
-            self.query_one("#key", Input).focus()
+    def changed(self) -> bool:
+        step = self.query_one("#source-step", Input).value.strip() or self.default_source_step
+        return bool(
+            self.query_one("#key", Input).value
+            or self.query_one("#value", TextArea).text
+            or step != self.default_source_step
+        )
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()

@@ -18,7 +18,8 @@ from ..display import as_json, looks_like_json, one_line, safe
 from ..table.rows import Row
 from ..widgets.safe_inputs import SafeInput, hidden_characters
 from ..widgets.safe_text_area import SafeTextArea
-from ._base import DialogScreen, field_line, message_line, title
+from ._base import field_line, message_line, title
+from .saving import Saver, SavingDialog, size_limit_note
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,24 @@ def editor_notes(value: str, loaded: str) -> Content | None:
     return Content("\n").join(notes) if notes else None
 
 
-class EditDialog(DialogScreen[EditResult | None]):
-    """Edit the value of one entry; ctrl+s saves, escape cancels."""
+class EditDialog(SavingDialog[EditResult]):
+    """Edit the value of one entry; ctrl+s saves, escape cancels (asking if it was changed)."""
 
     AUTO_FOCUS = "#value"
     BINDINGS = [Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, scope: str, row: Row, *, default_source_step: str = "tui") -> None:
-        super().__init__()
+    def __init__(
+        self,
+        scope: str,
+        row: Row,
+        *,
+        default_source_step: str = "tui",
+        save: Saver[EditResult] | None = None,
+        limit: int | None = None,
+    ) -> None:
+        """`save` writes the result (the dialog stays open until it succeeds); `limit` in bytes."""
+        super().__init__(save=save)
+        self.limit = limit
         self.scope = scope
         self.row = row
         self.default_source_step = default_source_step
@@ -111,6 +122,7 @@ class EditDialog(DialogScreen[EditResult | None]):
             yield area
             yield Static(id="notes", classes="warning")
             yield Static(id="json-warning", classes="warning")
+            yield Static(size_limit_note(self.limit) or "", id="limit", classes="hint")
             with Horizontal(classes="form-row"):
                 yield Static(Content("source_step"), classes="label")
                 yield SafeInput(
@@ -119,6 +131,7 @@ class EditDialog(DialogScreen[EditResult | None]):
                     cursor_blink=self.cursor_blink,
                     id="source-step",
                 )
+            yield Static(id="problem", classes="problem")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", variant="primary", id="save")
@@ -128,6 +141,8 @@ class EditDialog(DialogScreen[EditResult | None]):
         self._loaded = area.text
         message_line(self.query_one("#notes", Static), editor_notes(self.row.value, area.text))
         self._check_json(area.text)
+        self.query_one("#limit", Static).display = self.limit is not None
+        self.show_problem(None)
 
     @on(TextArea.Changed, "#value")
     def _value_changed(self, event: TextArea.Changed) -> None:
@@ -139,12 +154,21 @@ class EditDialog(DialogScreen[EditResult | None]):
     @on(Input.Submitted, "#source-step")
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
+        self.submit(self.result())
+
+    def result(self) -> EditResult:
         text = self.query_one("#value", TextArea).text
         # The editor rewrites some line breaks on load: an untouched value goes back as it was.
         value = self.row.value if text == self._loaded else text
         source_step = self.query_one("#source-step", Input).value.strip()
-        self.dismiss(EditResult(value, source_step or self.default_source_step))
+        return EditResult(value, source_step or self.default_source_step)
+
+    def changed(self) -> bool:
+        step = self.query_one("#source-step", Input).value.strip() or self.default_source_step
+        return self.query_one("#value", TextArea).text != self._loaded or (
+            step != self.default_source_step
+        )
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()

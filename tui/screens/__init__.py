@@ -1,0 +1,1 @@
+"""The app's screens and the flows that run on them."""

@@ -1,0 +1,126 @@
+"""The main view's actions that write nothing: copy, export, reload, scope info, help."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.content import Content
+
+from axon_scopes.core import ScopedSessionManager, ScopeError
+
+from ..catalog import ScopeRef
+from ..display import safe
+from ..keys import help_sections
+from ..messages import ExportFinished
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from ..dialogs.export import ExportResult
+    from ..widgets.entry_table import EntryTable
+    from ..widgets.scope_tree import ScopeTree
+
+
+class ViewActions:
+    """Actions of the browser screen that read, and the export worker that ends with it."""
+
+    if TYPE_CHECKING:
+        app: App[None]
+        current: ScopeRef | None
+        table: EntryTable
+        tree: ScopeTree
+        post_message: Callable[..., bool]
+
+        def manager(self, ref: ScopeRef) -> ScopedSessionManager: ...
+        def load_scope(
+            self, ref: ScopeRef, external: bool = False, reload: bool = False
+        ) -> None: ...
+        def scan_catalog(self) -> None: ...
+
+    def action_copy(self) -> None:
+        row = self.table.cursor_row
+        if row is None:
+            self.app.notify("No entry selected.", severity="warning")
+            return
+        self.app.copy_to_clipboard(row.value)
+        self.app.notify(f"Copied the value of {row.key!r} ({len(row.value):,} characters).")
+
+    def action_export(self) -> None:
+        from ..dialogs.export import ExportDialog
+
+        if self.current is None:
+            return
+        ref = self.current
+
+        def done(result: ExportResult | None) -> None:
+            if result is not None:
+                self.export_scope(ref, result)
+
+        self.app.push_screen(ExportDialog(ref.scope, default_dir=Path.cwd()), done)
+
+    @work(thread=True, group="export")
+    def export_scope(self, ref: ScopeRef, result: ExportResult) -> None:
+        from axon_scopes.core.export import export_mode, write_export
+
+        manager = self.manager(ref)
+        try:
+            text = (
+                manager.export_json(ref.scope)
+                if result.format == "json"
+                else manager.export_csv(ref.scope, neutralize_formulas=result.neutralize_formulas)
+            )
+            write_export(result.path, text, export_mode(manager.store_path(ref.scope)))
+        except (OSError, ScopeError) as exc:
+            self.post_message(ExportFinished(result.path, str(exc)))
+            return
+        self.post_message(ExportFinished(result.path))
+
+    def on_export_finished(self, message: ExportFinished) -> None:
+        if message.error:
+            self.app.notify(message.error, title="Export failed", severity="error")
+        else:
+            self.app.notify(f"Exported to {message.path}")
+
+    def action_reload(self) -> None:
+        if self.current is not None:
+            self.load_scope(self.current, external=True, reload=True)
+        self.scan_catalog()
+
+    def action_scope_info(self) -> None:
+        from ..dialogs.confirm import MessageDialog
+
+        ref = self.tree.cursor_ref or self.current
+        if ref is None:
+            return
+        manager = self.manager(ref)
+        error = manager.scope_error(ref.scope)
+        path = manager.store_path(ref.scope)
+        if error is None:
+            body = Content.assemble(
+                "Scope  ",
+                safe(ref.scope, style="bold"),
+                "\nFile   ",
+                safe(str(path)),
+                "\n\nThe file is readable.",
+            )
+        else:
+            body = Content.assemble(
+                "Scope  ",
+                safe(ref.scope, style="bold"),
+                "\nFile   ",
+                safe(str(error.path)),
+                "\n\n",
+                Content.styled("Why it is unreadable\n", "bold $text-error"),
+                safe(error.reason, keep_layout=True),
+                "\n\nIts bytes are left exactly as they are and writes to it are refused. "
+                "Fix or move the file, then press ctrl+r.",
+            )
+        self.app.push_screen(MessageDialog("Scope file", body))
+
+    def action_help(self) -> None:
+        from ..dialogs.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(help_sections()))

@@ -1,0 +1,393 @@
+"""The main screen: scope tree, two-layer entry table, detail pane; it owns what it shows.
+
+The state of the view (the scope shown, its errors, the undo stack, live-update
+state) lives here, and so do the workers that read and write it: they end with
+the screen. The parts are mixins, one module each: reading (`loading`), live
+updates (`live_updates`), writes (`writes`) and the other actions (`actions`).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, Tree
+
+from .. import changes
+from ..catalog import Catalog, ScopeRef
+from ..display import safe
+from ..keys import bindings
+from ..live import LiveReader
+from ..messages import CatalogScanned, ScopeRowsLoaded
+from ..table.rows import Row, SortColumn
+from ..widgets.detail import DetailPane
+from ..widgets.entry_table import EntryTable
+from ..widgets.header import StoreHeader
+from ..widgets.safe_inputs import SafeInput
+from ..widgets.scope_tree import ScopeInfo, ScopeTree
+from .actions import ViewActions
+from .live_updates import LiveUpdates
+from .loading import ScopeLoading
+from .writes import MEMORY_READ_ONLY, READ_ONLY_REASON, WriteFlows, service_refusal
+
+if TYPE_CHECKING:
+    from ..app import Clock, ScopesApp
+
+
+class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewActions):
+    """Browse and edit the scopes of a catalog."""
+
+    BINDINGS = bindings()
+
+    #: Live updates are held (`p`); bound to the header, which shows it.
+    paused: var[bool] = var(False)
+    #: Changed files waiting while paused; bound to the header.
+    pending: var[int] = var(0)
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        read_only: bool,
+        clock: Clock,
+        cursor_blink: bool,
+        age_refresh: float | None,
+        max_value_bytes: int | None,
+    ) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.read_only = read_only
+        self.clock = clock
+        self.cursor_blink = cursor_blink
+        self.age_refresh = age_refresh
+        self.max_value_bytes = max_value_bytes
+        self.current: ScopeRef | None = None
+        #: The scope whose rows the table holds (switching scopes resets the cursor).
+        self._shown_ref: ScopeRef | None = None
+        #: When the shown scope's published memory layer was written (file mtime).
+        self._published_at: float | None = None
+        #: Counts scope loads; only the latest one's rows are shown.
+        self._load_seq = 0
+        self._infos: dict[ScopeRef, ScopeInfo] = {}
+        #: The catalog has been read once (its files' signatures are known).
+        self._scanned = False
+        self._errors: dict[ScopeRef, str] = {}
+        self.init_live(LiveReader(catalog))
+        self.init_writes()
+
+    # ── layout ─────────────────────────────────────────────────────────────
+
+    def compose(self) -> ComposeResult:
+        yield StoreHeader(id="header").data_bind(BrowserScreen.paused, BrowserScreen.pending)
+        with Horizontal(id="body"):
+            yield ScopeTree(id="scopes")
+            with Vertical(id="main"):
+                yield SafeInput(
+                    placeholder="filter: key or value contains…",
+                    id="filter",
+                    cursor_blink=self.cursor_blink,
+                    select_on_focus=False,  # `/` again refines the query, not replaces it.
+                )
+                yield Static(id="scope-banner")
+                yield EntryTable(id="entries", clock=self.clock, age_refresh=self.age_refresh)
+                yield DetailPane(id="detail")
+                yield Static(id="empty")
+        # The key bar is mounted right after the first frame: it costs ~30 ms to
+        # build, and this slot holds its line so nothing moves when it comes.
+        yield Static(id="footer-slot")
+
+    def on_mount(self) -> None:
+        header = self.query_one(StoreHeader)
+        header.location = self.catalog.location
+        header.read_only = self.read_only
+        header.reading = self.table.reading = True
+        self.query_one("#filter", Input).display = False
+        self.query_one("#scope-banner", Static).display = False
+        self.query_one("#empty", Static).display = False
+        self.query_one(DetailPane).can_focus = False
+        self.table.focus()
+        self.set_timer(0.3, self._mount_footer)  # Also when no rows ever come.
+        # The detail pane follows the cursor in the same frame, not one message later.
+        self.table.cursor_signal.subscribe(self, lambda _row: self._update_detail(), immediate=True)
+        self.scan_catalog()
+        if self.config.watching:
+            header.watching = True
+            self.set_timer(self.config.WATCH_AFTER_S, self._start_watching)
+
+    @property
+    def table(self) -> EntryTable:
+        return self.query_one(EntryTable)
+
+    @property
+    def tree(self) -> ScopeTree:
+        return self.query_one(ScopeTree)
+
+    @property
+    def config(self) -> ScopesApp:
+        """The app, which holds the configuration (intervals, the collector switch)."""
+        return cast("ScopesApp", self.app)
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    @on(CatalogScanned)
+    def _catalog_scanned(self, message: CatalogScanned) -> None:
+        self._infos = {info.ref: info for info in message.infos}
+        self._scanned = True
+        self.tree.show(message.infos, message.base_labels)
+        header = self.query_one(StoreHeader)
+        header.reading = False
+        if not message.infos:
+            self.table.reading = False
+            self.table.refresh()
+        header.scope_count = len(message.infos)
+        header.memory_total = sum(i.memory_count for i in message.infos)
+        header.store_total = sum(i.store_count for i in message.infos)
+        self._show_empty(not message.has_files)
+        if self.current is None or self.current not in self._infos:
+            first = self._default_ref(message.infos)
+            if first is not None:
+                self.select_scope(first)
+        if self.current is None:  # No rows to wait for.
+            self._start_watching()
+
+    def _default_ref(self, infos: Iterable[ScopeInfo]) -> ScopeRef | None:
+        refs = [i.ref for i in infos]
+        for ref in refs:
+            if ref.scope == "global":
+                return ref
+        return refs[0] if refs else None
+
+    def _show_empty(self, empty: bool) -> None:
+        empty_widget = self.query_one("#empty", Static)
+        empty_widget.display = empty
+        self.table.display = not empty
+        self.query_one(DetailPane).display = not empty
+        if empty:
+            empty_widget.update(
+                Content.assemble(
+                    Content.styled("No Axon session files found.\n\n", "bold"),
+                    "Looked for  ",
+                    safe(self.catalog.location, style="$text-accent"),
+                    "\nin          ",
+                    safe(self.catalog.where),
+                    "\n\nPoint axon-scopes elsewhere:\n"
+                    "  axon-scopes path/to/axon-server   (the server's base path)\n"
+                    "  axon-scopes path/to/directory     (every store in it)\n\n"
+                    "or press a to add the first entry here.",
+                )
+            )
+
+    def select_scope(self, ref: ScopeRef) -> None:
+        self.current = ref
+        # After a refresh: nodes added just now have no line in the tree yet.
+        self.call_after_refresh(self.tree.select_ref, ref)
+        self.load_scope(ref)
+
+    @on(ScopeRowsLoaded)
+    def _rows_loaded(self, message: ScopeRowsLoaded) -> None:
+        if message.ref != self.current or message.seq != self._load_seq:
+            return  # A newer load is under way: its rows are the ones to show.
+        self._show_rows(message)
+
+    def _mount_footer(self) -> None:
+        slots = self.query("#footer-slot")
+        if slots:
+            slots.remove()
+            self.mount(Footer())
+            # A footer mounted after focus settled has heard no bindings change yet.
+            self.call_after_refresh(self.refresh_bindings)
+
+    def _show_rows(self, message: ScopeRowsLoaded) -> None:
+        self.call_after_refresh(self._mount_footer)
+        self.call_after_refresh(self._start_watching)
+        switched = message.ref != self._shown_ref
+        self._shown_ref = message.ref
+        flash = message.external and not switched
+        if message.preview_total is not None:
+            self.table.show_preview(message.index, message.preview_total)
+            if message.painted is not None:
+                self.call_after_refresh(message.painted.set)
+        else:
+            self.table.set_index(message.index, flash_changes=flash, keep_position=not switched)
+            if self.config.freeze_gc:
+                self.config.freeze_gc = False
+                self.call_after_refresh(gc.freeze)
+        self._show_match_count()
+        if message.external and self.follow:
+            self._follow_newest()
+        self._published_at = message.published_at
+        banner = self.query_one("#scope-banner", Static)
+        if message.error:
+            self._errors[message.ref] = message.error
+            banner.update(
+                Content.assemble(
+                    Content.styled("⚠ unreadable: ", "bold"),
+                    safe(message.error),
+                    Content.styled("   (i: details; writes are refused)", "italic"),
+                )
+            )
+        else:
+            self._errors.pop(message.ref, None)
+        banner.display = bool(message.error)
+        self._update_detail()
+
+    # ── tree and table events ──────────────────────────────────────────────
+
+    @on(Tree.NodeHighlighted, "#scopes")
+    def _scope_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        data = event.node.data
+        if isinstance(data, ScopeRef) and data != self.current:
+            self.current = data
+            self.load_scope(data)
+
+    @on(EntryTable.RowActivated)
+    def _row_activated(self, event: EntryTable.RowActivated) -> None:
+        self.action_edit()
+
+    def _update_detail(self) -> None:
+        detail = self.query_one(DetailPane)
+        row = self.table.cursor_row
+        if row is None and self.current in self._errors:
+            detail.show_message(
+                Content.styled(
+                    "Nothing from this scope's file can be shown: it could not be read.\n"
+                    "The file is left untouched. Press i for the file and the reason.",
+                    "$text-error",
+                )
+            )
+            return
+        scope = self.current.scope if self.current else ""
+        detail.show_row(scope, row, self.clock(), published_at=self._published_at)
+
+    # ── filter and sort ────────────────────────────────────────────────────
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+        self._show_match_count()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value)
+        self._show_match_count()
+        self._update_detail()
+
+    def _show_match_count(self) -> None:
+        """How many rows the filter lets through, under the filter box."""
+        field = self.query_one("#filter", Input)
+        if field.display:
+            table = self.table
+            field.border_subtitle = f"{table.row_count:,} of {table.total_count:,}"
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    def key_escape(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.has_focus:
+            field.value = ""
+            field.display = False
+            self.table.focus()
+
+    def action_sort(self, column: SortColumn | None = None) -> None:
+        """No column: the next sort of the cycle; a column: sort by it, again to reverse."""
+        table = self.table
+        if column is None:
+            table.cycle_sort()
+        else:
+            table.sort_by(column)
+        arrow = "descending" if table.sort_reverse else "ascending"
+        self.notify(f"Sorted by {table.sort_column}, {arrow}", timeout=1.5)
+
+    # ── writes ─────────────────────────────────────────────────────────────
+
+    def _writable_row(self) -> Row | None:
+        """The row under the cursor if it may be changed; otherwise say why not."""
+        if not self._can_write():
+            return None
+        row = self.table.cursor_row
+        if row is None:
+            self.notify("No entry selected.", severity="warning")
+            return None
+        if not row.writable:
+            self.notify(
+                "This memory layer was published by another process; it is read-only here.",
+                severity="warning",
+            )
+            return None
+        if row.layer == "memory" and not self.manager(self.current).capabilities.can_write_memory:
+            self.notify(MEMORY_READ_ONLY, severity="warning")
+            return None
+        return row
+
+    def _can_write(self) -> bool:
+        if self.read_only:
+            self.notify(READ_ONLY_REASON, severity="warning")
+            return False
+        if self.current is None:
+            self.notify("No scope selected.", severity="warning")
+            return False
+        refusal = service_refusal(self.manager(self.current).capabilities)
+        if refusal is not None:
+            self.notify(refusal, severity="warning")
+            return False
+        if self.current in self._errors:
+            self.notify(
+                f"This scope's file is unreadable, so writes are refused: "
+                f"{self._errors[self.current]}",
+                severity="error",
+            )
+            return False
+        return True
+
+    def action_edit(self) -> None:
+        row = self._writable_row()
+        if row is None or self.current is None:
+            return
+        self.open_editor(self.current, row, changes.seen(row))
+
+    def action_add(self) -> None:
+        if self._can_write() and self.current is not None:
+            self.open_adder(self.current)
+
+    def action_purge(self) -> None:
+        row = self._writable_row()
+        if row is not None and self.current is not None:
+            self.purge_flow(self.current, row)
+
+    def action_bulk_purge(self) -> None:
+        if not self._can_write() or self.current is None:
+            return
+        ref = self.current
+
+        def find(query: str) -> list[Row]:
+            needle = query.lower()
+            matches = [
+                row
+                for row in self._scope_rows(ref)
+                if row.writable and (needle in row.key.lower() or needle in row.value.lower())
+            ]
+            return sorted(matches, key=lambda row: (row.layer, row.key))
+
+        self.bulk_purge_flow(ref, find, self.table.filter_query)
+
+    def action_undo(self) -> None:
+        if self.read_only:
+            self.notify(READ_ONLY_REASON, severity="warning")
+            return
+        if self.current is not None:
+            refusal = service_refusal(self.manager(self.current).capabilities)
+            if refusal is not None:
+                self.notify(refusal, severity="warning")
+                return
+        self.undo_flow()
