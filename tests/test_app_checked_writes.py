@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import Input, TextArea
 
@@ -79,6 +80,18 @@ async def write_inside_the_window(
 async def cursor_to(app: ScopesApp, pilot: object, key: str) -> None:
     assert app.browser.table.move_cursor_to_key(("store", key))
     await settle(app, pilot)
+
+
+async def edit_then_purge_in_global(app: ScopesApp, pilot: Any) -> None:
+    """Set `server.version` to 1.0.0, then open the purge dialog on `tenants`."""
+    await settle(app, pilot)
+    await cursor_to(app, pilot, "server.version")
+    await pilot.press("e")
+    app.screen.query_one("#value", TextArea).text = "1.0.0"
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
+    await cursor_to(app, pilot, "tenants")
+    await pilot.press("d")
 
 
 async def test_an_edit_never_overwrites_a_write_made_while_it_waited(tmp_path: Path) -> None:
@@ -158,14 +171,7 @@ async def test_undo_restores_the_original_timestamp_and_source_step(tmp_path: Pa
     original = on_disk(base, "global")
     app = open_app(base)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await cursor_to(app, pilot, "server.version")
-        await pilot.press("e")
-        app.screen.query_one("#value", TextArea).text = "1.0.0"
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        await cursor_to(app, pilot, "tenants")
-        await pilot.press("d")
+        await edit_then_purge_in_global(app, pilot)
         await pilot.click("#purge")
         await settle(app, pilot)
         assert on_disk(base, "global") != original
@@ -239,14 +245,7 @@ async def test_undo_pressed_while_a_purge_waits_for_the_lock_undoes_that_purge(
     original = on_disk(base, "global")
     app = open_app(base)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await cursor_to(app, pilot, "server.version")
-        await pilot.press("e")
-        app.screen.query_one("#value", TextArea).text = "1.0.0"
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        await cursor_to(app, pilot, "tenants")
-        await pilot.press("d")
+        await edit_then_purge_in_global(app, pilot)
         with holding_the_lock(base, "global", "other.key", "x"):
             await pilot.click("#purge")
             await asyncio.sleep(0.2)  # The purge now waits for the lock.
