@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,7 +17,12 @@ from .atomic import FileSignature, atomic_write, settled, signature, sweep_stale
 from .codec import EncodedImage, encode_entries, entries_by_key
 from .locking import DEFAULT_LOCK_TIMEOUT, LockTimeout, locked
 from .naming import memory_path_for
-from .reading import DEFAULT_MAX_FILE_BYTES, DEFAULT_RETRY_BUDGET, read_entries_file
+from .reading import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_RETRY_BUDGET,
+    read_entries_file,
+    read_regular,
+)
 
 #: What a flush that fails leaves behind; true of every path through `atomic_write`.
 NOTHING_WRITTEN = "nothing was written and the changes wait for the next flush"
@@ -89,15 +93,12 @@ class FileBackend(StoreBackend):
         """
         expected = image.data()
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError:
+            # Bigger than what we wrote is refused unread; anything else that differs is
+            # read and compared, and the caller's full read says what is wrong with it.
+            found = read_regular(self.path, len(expected))
+        except StoreUnreadableError:
             return False
-        with open(fd, "rb") as handle:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_size != len(expected):
-                return False
-            data = handle.read(len(expected) + 1)
-        return data == expected
+        return found is not None and found[0] == expected
 
     @contextmanager
     def _writing(self, path: Path, what: str) -> Iterator[None]:

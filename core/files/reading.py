@@ -38,7 +38,7 @@ def _check_regular(path: Path, st: os.stat_result, max_bytes: int) -> None:
         )
 
 
-def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result] | None:
+def read_regular(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result] | None:
     """The bytes of a regular file of at most `max_bytes`; None if there is no file.
 
     Anything else is refused before a byte is read: opening a FIFO blocks until a
@@ -87,7 +87,7 @@ def read_entries_file(
     deadline = time.monotonic() + retry_budget
     delay = 0.005
     while True:
-        found = _read_regular(path, max_bytes)
+        found = read_regular(path, max_bytes)
         if found is None:
             return None
         data, st = found
