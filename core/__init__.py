@@ -13,6 +13,7 @@ from .errors import (
     ScopeCollisionError,
     ScopeError,
     ScopeReadOnlyError,
+    SourceUnavailableError,
     StoreUnreadableError,
     ValueTooLargeError,
     WriteConflictError,
@@ -27,7 +28,8 @@ from .files.naming import (
     validate_scope_name,
 )
 from .manager import ScopedSessionManager
-from .service import Capabilities, ScopeChange, ScopeService, ScopeStatus
+from .service import Capabilities, ScopeChange, ScopeService, ScopeSnapshot, ScopeStatus
+from .source import ScopeSource, SourceChange, SourceOptions, SourceState, open_source
 from .store import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_VALUE_BYTES, PublishedMemory, SessionStore
 
 __all__ = [
@@ -48,16 +50,23 @@ __all__ = [
     "ScopeError",
     "ScopeReadOnlyError",
     "ScopeService",
+    "ScopeSnapshot",
+    "ScopeSource",
     "ScopeStatus",
     "ScopeSummary",
     "ScopedEntry",
     "ScopedSessionManager",
     "SessionStore",
+    "SourceChange",
+    "SourceOptions",
+    "SourceState",
+    "SourceUnavailableError",
     "StoreUnreadableError",
     "ValueTooLargeError",
     "WriteConflictError",
     "daemon_scope",
     "flow_scope",
+    "open_source",
     "scope_from_file_name",
     "store_path_for",
     "validate_scope_name",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .commit import Change
 from .entry import MemoryEntry
+from .errors import StoreUnreadableError
 
 #: An opaque token for one state of the stored entries; only compared for equality.
 Version = Hashable
@@ -119,7 +120,76 @@ class StoreBackend(ABC):
         """
         return None
 
+    def has_published_memory(self) -> bool:
+        """Whether a memory layer is published now, cheaply where the backend can tell."""
+        try:
+            return self.read_published_memory() is not None
+        except StoreUnreadableError:
+            return True
+
     @property
     def can_publish_memory(self) -> bool:
         """Whether `publish_memory` is implemented."""
         return True
+
+    def load_keys(self, keys: Collection[str]) -> KeysLoaded | None:
+        """Read only `keys`, when the backend can do it cheaply; None when it cannot.
+
+        Lets a reload triggered by a change feed that names its keys move only
+        those keys (a Redis hash); a file must be read whole, so the default says no.
+        """
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class KeysLoaded:
+    """Some keys' stored entries (None: not stored) and the scope's version read with them."""
+
+    entries: dict[str, MemoryEntry | None]
+    version: Version | None
+
+
+class ScopeStorage(ABC):
+    """One base's scopes in one place: finds the stored ones and gives each its backend.
+
+    A `ScopedSessionManager` holds one. The file storage keeps Axon's files
+    `<dir>/.<base>__<scope>.session.json`; a Redis storage keeps one hash per
+    scope. Thread-safe.
+    """
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the base lives, for messages people read; never holds a password."""
+
+    @property
+    @abstractmethod
+    def base_name(self) -> str:
+        """The base's name (`axon-server`): several bases can share one place."""
+
+    @abstractmethod
+    def discover(self) -> list[str]:
+        """The names of the scopes stored now, sorted; an unreachable place gives none."""
+
+    @abstractmethod
+    def backend(self, scope: str, options: BackendOptions) -> StoreBackend:
+        """The backend of one scope (storing nothing yet).
+
+        Raises `InvalidScopeNameError` for a name this storage cannot hold, and
+        `ScopeCollisionError` for one that would share another scope's place.
+        """
+
+    def release(self, scope: str) -> None:  # noqa: B027 - optional hook
+        """The scope was dropped (its data is gone); forget what was kept for it."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections and threads; the storage is not used again."""
+
+
+@dataclass(frozen=True, slots=True)
+class BackendOptions:
+    """Limits and waits every backend honours (set on the manager)."""
+
+    max_file_bytes: int
+    retry_budget: float
+    lock_timeout: float

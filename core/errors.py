@@ -71,6 +71,18 @@ class ReadOnlyServiceError(ScopeError):
         super().__init__(f"scope {scope!r} was opened read-only, so nothing can be changed")
 
 
+class SourceUnavailableError(ScopeError, ConnectionError):
+    """The source cannot be reached or refused us (down, wrong password, not what it claims).
+
+    The message is for people and never holds a password; nothing was written.
+    """
+
+    def __init__(self, location: str, reason: str) -> None:
+        self.location = location
+        self.reason = reason
+        super().__init__(f"{location}: {reason}")
+
+
 class FlushError(ScopeError, OSError):
     """A flush that failed; the file on disk is unchanged and the store stays dirty."""
 

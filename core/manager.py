@@ -5,23 +5,24 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 
+from .backend import BackendOptions, ScopeStorage
 from .commit import Change
 from .entry import Layer, MemoryEntry, ScopedEntry, ScopeSummary
-from .errors import ReadOnlyServiceError, ScopeCollisionError, ScopeError, StoreUnreadableError
+from .errors import ReadOnlyServiceError, ScopeError, StoreUnreadableError
 from .export import export_csv, export_json
-from .files.naming import (
-    DEFAULT_SCOPE,
-    SESSION_SUFFIX,
-    base_names_in,
-    parse_scope_file,
-    source_file_for,
-    store_path_for,
-    validate_scope_name,
+from .files.naming import DEFAULT_SCOPE
+from .service import (
+    Capabilities,
+    ScopeChange,
+    ScopeService,
+    ScopeSnapshot,
+    ScopeStatus,
+    Subscriber,
+    Subscribers,
 )
-from .service import Capabilities, ScopeService, ScopeStatus, Subscriber, Subscribers
 from .store import (
     DEFAULT_LOCK_TIMEOUT,
     DEFAULT_MAX_FILE_BYTES,
@@ -32,21 +33,39 @@ from .store import (
     SessionStore,
 )
 
+#: Stored data must stay gone this long to count as deleted (delete-then-recreate is common).
+DELETE_GRACE_S = 0.25
+#: Above this many entries a scope's equal source_step strings are made one object first.
+SHARE_STEPS_ABOVE = 200_000
+
+
+def storage_for(base: str | os.PathLike[str] | ScopeStorage) -> ScopeStorage:
+    """The storage behind a base: a `ScopeStorage`, a Redis URL or a file base path."""
+    if isinstance(base, ScopeStorage):
+        return base
+    if isinstance(base, str) and base.startswith(("redis://", "rediss://", "unix://")):
+        from .redis.storage import RedisStorage
+
+        return RedisStorage.from_url(base)
+    from .files.storage import FileStorage
+
+    return FileStorage(base)
+
 
 class ScopedSessionManager(ScopeService):
-    """Scopes `global`, `flow:<name>`, `daemon:<name>` or any custom name over one base path.
+    """Scopes `global`, `flow:<name>`, `daemon:<name>` or any custom name over one base.
 
-    Files are Axon's (`<dir>/.<base>__<scope>.session.json`). Unlike Axon's
-    manager, scope files that other processes wrote are discovered (only names
-    Axon's rule can produce), names that could escape the directory are refused,
-    and only regular files of at most `max_file_bytes` are read. Thread-safe.
-    It is the in-process `ScopeService`; `read_only=True` refuses every write
-    (`ReadOnlyServiceError`).
+    The base is Axon's file base path (`<dir>/<base>`: files
+    `<dir>/.<base>__<scope>.session.json`), a Redis URL, or any `ScopeStorage`.
+    Unlike Axon's manager, scopes that other processes stored are discovered,
+    names that could escape their place are refused, and only regular files of
+    at most `max_file_bytes` are read. Thread-safe. It is the in-process
+    `ScopeService`; `read_only=True` refuses every write (`ReadOnlyServiceError`).
     """
 
     def __init__(
         self,
-        base_path: str | os.PathLike[str],
+        base: str | os.PathLike[str] | ScopeStorage,
         *,
         clock: Clock = time.time,
         max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES,
@@ -59,113 +78,79 @@ class ScopedSessionManager(ScopeService):
     ) -> None:
         if max_file_bytes < 1:
             raise ValueError(f"max_file_bytes must be at least 1, not {max_file_bytes}")
-        self._base_path = os.fspath(base_path)
-        self._directory = Path(os.path.dirname(self._base_path) or ".")
-        self._base_name = os.path.basename(self._base_path)
+        self._storage = storage_for(base)
+        self._backend_options = BackendOptions(max_file_bytes, retry_budget, lock_timeout)
         self._store_options = {
             "clock": clock,
             "max_value_bytes": max_value_bytes,
             "publish_memory": publish_memory,
-            "retry_budget": retry_budget,
-            "lock_timeout": lock_timeout,
-            "max_file_bytes": max_file_bytes,
         }
         self._mutex = threading.RLock()
         self._scopes: dict[str, SessionStore] = {}
-        self._paths: dict[str, Path] = {}
-        self._owners: dict[Path, str] = {}
+        #: Every scope known: found stored, or opened by name.
+        self._known: set[str] = set()
+        #: Scopes whose data was stored when last looked at: only those can be "gone".
+        self._stored: set[str] = set()
+        #: Each scope's published memory as last seen: (version, entries or error).
+        self._memory_seen: dict[str, tuple[Hashable | None, object]] = {}
         self._read_only = read_only
         self._subscribers = Subscribers()
         if discover:
             self.discover()
         self._ensure(DEFAULT_SCOPE)
 
-    # ── scopes and files ───────────────────────────────────────────────────
+    # ── scopes and their storage ───────────────────────────────────────────
 
     @property
-    def base_path(self) -> str:
-        return self._base_path
+    def storage(self) -> ScopeStorage:
+        return self._storage
 
     @property
-    def directory(self) -> Path:
-        return self._directory
+    def location(self) -> str:
+        return self._storage.location
 
     @property
     def base_name(self) -> str:
-        return self._base_name
+        return self._storage.base_name
 
-    def _register(self, scope: str, path: Path) -> None:
-        owner = self._owners.get(path)
-        if owner is not None and owner != scope:
-            raise ScopeCollisionError(
-                scope,
-                f"Axon stores it in {path.name}, which already holds scope {owner!r}",
-            )
-        self._paths[scope] = path
-        self._owners[path] = scope
+    @property
+    def base_path(self) -> str:
+        return self._storage.location
 
-    @staticmethod
-    def bases_in(directory: str | os.PathLike[str]) -> list[str]:
-        """Base names of the stores in a directory (`.<base>__<scope>.session.json`)."""
-        return base_names_in(Path(directory))
+    @property
+    def directory(self) -> Path:
+        """The directory of a file base."""
+        return self._files().directory
 
-    @staticmethod
-    def file_pattern(base_name: str | None = None) -> str:
-        """The glob of a base's store files (of any base's when None), to show where we look."""
-        return f".{base_name or '*'}__*{SESSION_SUFFIX}"
+    def _files(self):
+        from .files.storage import FileStorage
 
-    def scope_for_path(self, path: str | os.PathLike[str]) -> tuple[str, bool] | None:
-        """(scope, whether it is the published-memory sidecar) for a file of this store."""
-        parsed = parse_scope_file(Path(path).name, self._base_name)
-        if parsed is None:
-            return None
-        with self._mutex:
-            for scope, known in self._paths.items():
-                if known.name == parsed.store_name:
-                    return scope, parsed.memory
-        return None
+        if not isinstance(self._storage, FileStorage):
+            raise TypeError(f"{self._storage.location} is not stored in files")
+        return self._storage
+
+    def store_path(self, scope: str) -> Path:
+        """A scope's file (file bases only)."""
+        return self._files().path_for(scope)
 
     def discover(self) -> list[str]:
-        """Register scope files that appeared on disk; returns the new scope names."""
-        try:
-            names = sorted(os.listdir(self._directory))
-        except FileNotFoundError:
-            return []
-        found: list[str] = []
+        """Register scopes stored since the last look; returns the new scope names."""
+        names = self._storage.discover()
         with self._mutex:
-            for file_name in names:
-                parsed = parse_scope_file(file_name, self._base_name)
-                if parsed is None or parsed.memory or parsed.scope in self._paths:
-                    continue
-                scope = parsed.scope
-                path = self._directory / file_name
-                if path in self._owners:
-                    continue
-                self._register(scope, path)
-                found.append(scope)
+            found = [name for name in names if name not in self._known]
+            self._known.update(found)
+            self._stored.update(names)
         return found
 
-    def _path_for(self, scope: str) -> Path:
-        path = self._paths.get(scope)
-        if path is None:
-            validate_scope_name(scope, self._base_path)
-            path = store_path_for(source_file_for(self._base_path, scope))
-            self._register(scope, path)
-        return path
-
     def _ensure(self, scope: str) -> SessionStore:
-        """Get or open a scope's store (creating no file)."""
+        """Get or open a scope's store (storing nothing)."""
         with self._mutex:
             store = self._scopes.get(scope)
             if store is None:
-                path = self._path_for(scope)
-                store = SessionStore(
-                    source_file_for(self._base_path, scope),
-                    name=scope,
-                    path=path,
-                    **self._store_options,  # type: ignore[arg-type]
-                )
+                backend = self._storage.backend(scope, self._backend_options)
+                store = SessionStore(backend=backend, name=scope, **self._store_options)  # type: ignore[arg-type]
                 self._scopes[scope] = store
+                self._known.add(scope)
             return store
 
     def _existing(self, scope: str) -> SessionStore | None:
@@ -173,7 +158,7 @@ class ScopedSessionManager(ScopeService):
         with self._mutex:
             if scope in self._scopes:
                 return self._scopes[scope]
-            if scope in self._paths:
+            if scope in self._known:
                 return self._ensure(scope)
             return None
 
@@ -183,29 +168,25 @@ class ScopedSessionManager(ScopeService):
 
     def has_scope(self, scope: str) -> bool:
         with self._mutex:
-            return scope in self._paths
-
-    def store_path(self, scope: str) -> Path:
-        with self._mutex:
-            return self._path_for(scope)
+            return scope in self._known
 
     def scope_error(self, scope: str) -> StoreUnreadableError | None:
-        """Why a scope's file is unreadable, or None."""
+        """Why a scope's stored data is unreadable, or None."""
         store = self._existing(scope)
         return store.error if store is not None else None
 
     def forget_scope(self, scope: str) -> bool:
-        """Drop a scope whose file is gone, unless this process has unflushed changes in it."""
+        """Drop a scope whose data is gone, unless this process has unflushed changes in it."""
         with self._mutex:
             store = self._scopes.get(scope)
             busy = store is not None and (store.dirty or store.memory_count() > 0)
-            if scope == DEFAULT_SCOPE or busy:
+            if scope == DEFAULT_SCOPE or busy or scope not in self._known:
                 return False
-            path = self._paths.pop(scope, None)
-            if path is None:
-                return False
-            self._owners.pop(path, None)
+            self._known.discard(scope)
+            self._stored.discard(scope)
+            self._memory_seen.pop(scope, None)
             self._scopes.pop(scope, None)
+            self._storage.release(scope)
             return True
 
     # ── delegated operations (the seed's) ──────────────────────────────────
@@ -249,7 +230,7 @@ class ScopedSessionManager(ScopeService):
     def commit(self, scope: str, changes: Iterable[Change]) -> None:
         """Apply checked changes to one scope, all or none; store changes are flushed."""
         self._writable(scope).commit(changes)
-        self._subscribers.notify(scope)
+        self._subscribers.notify(ScopeChange(scope))
 
     def compare_and_set(
         self,
@@ -264,7 +245,7 @@ class ScopedSessionManager(ScopeService):
         """Write only if `key` holds `expected` (None: absent), checked under the lock; flushed."""
         store = self._writable(scope)
         entry = store.compare_and_set(key, expected, value, source_step, layer=layer)
-        self._subscribers.notify(scope)
+        self._subscribers.notify(ScopeChange(scope))
         return entry
 
     def purge_if(
@@ -272,7 +253,7 @@ class ScopedSessionManager(ScopeService):
     ) -> None:
         """Remove `key` only if it holds `expected`, checked under the lock; flushed."""
         self._writable(scope).purge_if(key, expected, layer=layer)
-        self._subscribers.notify(scope)
+        self._subscribers.notify(ScopeChange(scope))
 
     def restore_if(
         self,
@@ -285,13 +266,13 @@ class ScopedSessionManager(ScopeService):
     ) -> None:
         """Put `entry` back unchanged (timestamp, source step) if `key` holds `expected`."""
         self._writable(scope).restore_if(key, expected, entry, layer=layer)
-        self._subscribers.notify(scope)
+        self._subscribers.notify(ScopeChange(scope))
 
     def flush(self, scope: str) -> bool:
         """Flush one scope; raises `FlushError` or `ScopeReadOnlyError` on failure."""
         wrote = self._writable(scope).flush()
         if wrote:
-            self._subscribers.notify(scope)
+            self._subscribers.notify(ScopeChange(scope))
         return wrote
 
     def flush_all(self) -> list[tuple[str, ScopeError | None]]:
@@ -321,11 +302,11 @@ class ScopedSessionManager(ScopeService):
 
     def list_scopes(self) -> list[str]:
         with self._mutex:
-            return sorted(self._paths)
+            return sorted(self._known)
 
     def scope_count(self) -> int:
         with self._mutex:
-            return len(self._paths)
+            return len(self._known)
 
     def memory_count(self, scope: str) -> int:
         store = self._scopes.get(scope)
@@ -337,7 +318,7 @@ class ScopedSessionManager(ScopeService):
 
     def _all_stores(self) -> list[SessionStore]:
         with self._mutex:
-            return [self._ensure(name) for name in sorted(self._paths)]
+            return [self._ensure(name) for name in sorted(self._known)]
 
     def total_memory_count(self) -> int:
         return sum(store.memory_count() for store in self._all_stores())
@@ -377,12 +358,26 @@ class ScopedSessionManager(ScopeService):
                 s.memory_count(),
                 s.store_count(),
                 None if s.error is None else s.error.reason,
+                s.backend.has_published_memory(),
             )
             for s in self._all_stores()
         ]
 
     def entries(self, scope: str) -> list[ScopedEntry]:
         return self.list_entries(scope)
+
+    def snapshot(self, scope: str) -> ScopeSnapshot:
+        store = self._existing(scope)
+        if store is None:
+            return ScopeSnapshot([], [])
+        if store.store_count() > SHARE_STEPS_ABOVE:
+            store.share_source_steps()  # Before the caller's rows take the copies.
+        try:
+            published = store.read_published_memory()
+        except ScopeError:
+            published = None
+        error = store.error.reason if store.error is not None else None
+        return ScopeSnapshot(store.memory_entries(), store.store_entries(), published, error)
 
     def get(self, scope: str, key: str, *, layer: Layer = "store") -> MemoryEntry | None:
         return self.recall(scope, key) if layer == "memory" else self.retrieve(scope, key)
@@ -396,7 +391,7 @@ class ScopedSessionManager(ScopeService):
         else:
             entry = store.persist(key, value, source_step)
             store.flush()
-        self._subscribers.notify(scope)
+        self._subscribers.notify(ScopeChange(scope))
         return entry
 
     def delete(self, scope: str, key: str, *, layer: Layer = "store") -> bool:
@@ -405,28 +400,84 @@ class ScopedSessionManager(ScopeService):
         if existed and layer == "store":
             store.flush()
         if existed:
-            self._subscribers.notify(scope)
+            self._subscribers.notify(ScopeChange(scope))
         return existed
 
-    def refresh(self, scope: str | None = None) -> list[str]:
-        """Re-read scopes (all of them, discovering new files, when `scope` is None).
+    def refresh(
+        self, scope: str | None = None, *, keys: Iterable[str] | None = None
+    ) -> list[ScopeChange]:
+        """Re-read scopes (all of them, finding new ones, when `scope` is None).
 
-        An unreadable scope counts as changed when it turns unreadable or readable
-        again; `scopes()` says why. Never raises for one bad file.
+        A scope whose stored data is gone (and stays gone for `DELETE_GRACE_S`) is
+        dropped unless this process holds changes in it. A scope turning unreadable
+        is a change with its reason; one turning readable again is a change too.
         """
-        changed = set() if scope is not None else set(self.discover())
-        stores = [self._ensure(scope)] if scope is not None else self._all_stores()
-        for store in stores:
-            was_bad = store.error is not None
-            try:
-                if store.reload() or was_bad:
-                    changed.add(store.name)
-            except StoreUnreadableError:
-                if not was_bad:
-                    changed.add(store.name)
-        for name in sorted(changed):
-            self._subscribers.notify(name, "refresh")
-        return sorted(changed)
+        new = set(self.discover())
+        names = [scope] if scope is not None else self.list_scopes()
+        key_set = frozenset(keys) if keys is not None else None
+        changes = [
+            change
+            for name in names
+            if (change := self._refresh_one(name, name in new, key_set)) is not None
+        ]
+        for change in changes:
+            self._subscribers.notify(change)
+        return changes
+
+    def _gone(self, scope: str, store: SessionStore) -> bool:
+        """Whether a scope's stored data went away for good (and the scope was dropped)."""
+        if store.backend.version() is not None:
+            with self._mutex:
+                self._stored.add(scope)
+            return False
+        if scope not in self._stored:
+            return False
+        time.sleep(DELETE_GRACE_S)
+        if store.backend.version() is not None:
+            return False
+        with self._mutex:
+            self._stored.discard(scope)
+        return self.forget_scope(scope)
+
+    def _memory_moved(self, scope: str, store: SessionStore) -> bool:
+        """Whether the published memory appeared, went or changed since last asked.
+
+        A version that proves it unchanged saves a read; otherwise it is read and
+        compared (a file rewritten within one tick keeps its signature).
+        """
+        version = store.published_memory_version()
+        seen = self._memory_seen.get(scope)
+        if seen is not None and version is not None and seen[0] == version:
+            return False
+        content: object
+        try:
+            published = store.read_published_memory()
+            content = None if published is None else published.entries
+        except ScopeError as exc:
+            content = str(exc)
+        self._memory_seen[scope] = (version, content)
+        return seen is not None and seen[1] != content
+
+    def _refresh_one(
+        self, scope: str, new: bool, keys: frozenset[str] | None
+    ) -> ScopeChange | None:
+        store = self._ensure(scope)
+        if self._gone(scope, store):
+            return ScopeChange(scope, "refresh", gone=True)
+        was_bad = store.error is not None
+        try:
+            counts = store.refresh(keys)
+        except StoreUnreadableError as exc:
+            if was_bad and not new:
+                return None
+            return ScopeChange(scope, "refresh", error=exc.reason, new=new)
+        published = self._memory_moved(scope, store)
+        if counts is None and not (published or was_bad or new):
+            return None
+        added, changed, removed = counts or (0, 0, 0)
+        return ScopeChange(
+            scope, "refresh", added, changed, removed, keys, published, new=new
+        )
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         return self._subscribers.subscribe(callback)

@@ -39,6 +39,19 @@ class ScopeStatus:
     store_count: int
     #: Why the scope's stored data cannot be read (writes are refused), or None.
     error: str | None = None
+    #: Another process published its memory layer for this scope.
+    published: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeSnapshot:
+    """One scope as it is now: both layers, published memory, and why it is unreadable."""
+
+    memory: list[MemoryEntry]
+    store: list[MemoryEntry]
+    published: PublishedMemory | None = None
+    #: Why the stored data cannot be read (the last good entries are shown), or None.
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +60,25 @@ class ScopeChange:
 
     scope: str
     #: `"write"` (a write through this service) or `"refresh"` (found by `refresh`).
-    cause: str
+    cause: str = "write"
+    #: Store entries added, changed and removed (counted on a refresh; 0 when unknown).
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    #: The store keys touched, when known (a change feed names them); None: unknown.
+    keys: frozenset[str] | None = None
+    #: The published memory appeared, went or changed.
+    published: bool = False
+    #: The scope turned unreadable (why), or None.
+    error: str | None = None
+    #: The scope was found (new) or its data is gone and the scope dropped (gone).
+    new: bool = False
+    gone: bool = False
+
+    @property
+    def counted(self) -> bool:
+        """Whether the store counts say anything (some entries moved)."""
+        return bool(self.added or self.changed or self.removed)
 
 
 Subscriber = Callable[[ScopeChange], None]
@@ -70,11 +101,10 @@ class Subscribers:
 
         return unsubscribe
 
-    def notify(self, scope: str, cause: str = "write") -> None:
+    def notify(self, change: ScopeChange) -> None:
         """Call every callback (outside the lock, so one may unsubscribe)."""
         with self._lock:
             callbacks = list(self._callbacks)
-        change = ScopeChange(scope, cause)
         for callback in callbacks:
             callback(change)
 
@@ -100,6 +130,10 @@ class ScopeService(ABC):
     @abstractmethod
     def entries(self, scope: str) -> list[ScopedEntry]:
         """Both layers of a scope: memory entries, then store entries, each by key."""
+
+    @abstractmethod
+    def snapshot(self, scope: str) -> ScopeSnapshot:
+        """Everything a view of one scope shows, read at one moment."""
 
     @abstractmethod
     def published_memory(self, scope: str) -> PublishedMemory | None:
@@ -146,8 +180,16 @@ class ScopeService(ABC):
         """Apply several checked changes to one scope, all of them or none."""
 
     @abstractmethod
-    def refresh(self, scope: str | None = None) -> list[str]:
-        """Re-read one scope (or all, finding new ones); returns the scopes that changed."""
+    def refresh(
+        self, scope: str | None = None, *, keys: Iterable[str] | None = None
+    ) -> list[ScopeChange]:
+        """Re-read one scope (or all, finding new ones and dropping gone ones).
+
+        `keys` names the store keys known to have changed (a change feed's), so a
+        storage that can may re-read only those. Every change found is also sent
+        to the subscribers. Never raises for one unreadable scope: its change
+        carries the reason.
+        """
 
     @abstractmethod
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
@@ -155,3 +197,6 @@ class ScopeService(ABC):
 
         Callbacks run on the thread that made or found the change; they must not block.
         """
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections and threads; the service is not used again."""

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable
 from contextlib import suppress
 from pathlib import Path
-from types import MappingProxyType
 
-from .backend import Loaded, PublishedMemory, StoreBackend, Version
-from .commit import Change, apply, by_layer, check_entry, raise_conflicts
+from .backend import KeysLoaded, Loaded, PublishedMemory, StoreBackend, Version
+from .commit import Change, apply, by_layer, check_entry, count_changes, raise_conflicts
 from .entry import Layer, MemoryEntry, share_source_steps
 from .errors import (
     ScopeReadOnlyError,
@@ -115,19 +114,6 @@ class SessionStore:
         """Why the stored data is unreadable, or None; while set, writes are refused."""
         return self._error
 
-    def _files(self) -> FileBackend:
-        if not isinstance(self._backend, FileBackend):
-            raise TypeError(f"scope {self._name!r} is not stored in a file")
-        return self._backend
-
-    def store_path(self) -> Path:
-        """The store file (file backend only)."""
-        return self._files().path
-
-    def memory_path(self) -> Path:
-        """The published-memory sidecar (file backend only)."""
-        return self._files().memory_path
-
     def _now(self) -> int:
         return int(self._clock())
 
@@ -204,14 +190,6 @@ class SessionStore:
             self._steps_shared = True
             entries = [*self._memory.values(), *self._store.values()]
         return share_source_steps(entries)
-
-    def store_snapshot(self) -> Mapping[str, MemoryEntry]:
-        """The store layer by key, read-only and without a copy.
-
-        `reload` swaps in a new mapping rather than changing this one, so a caller
-        can hold it across a reload to see what changed (own writes do change it).
-        """
-        return MappingProxyType(self._store)
 
     def mutate(self, key: str, new_value: str, source_step: str) -> bool:
         with self._mutex:
@@ -326,30 +304,54 @@ class SessionStore:
         self._error_version = exc.version
 
     def reload(self) -> bool:
-        """Re-read the file, keeping unflushed changes on top; True if the store changed.
+        """Re-read the stored entries, keeping unflushed changes; True if the store changed."""
+        return self.refresh() is not None
 
-        Skipped only when the file's signature is unchanged and was taken safely
-        (see `_read_disk`): a recently modified file is always read again.
+    def refresh(self, keys: Collection[str] | None = None) -> tuple[int, int, int] | None:
+        """Re-read the stored entries (only `keys`, if the backend can); keeps unflushed changes.
 
-        An unreadable file keeps the last good entries in memory, marks the scope
-        unreadable (writes refused) and raises; a later successful reload clears it.
+        Returns (added, changed, removed) store entries, or None if nothing moved.
+        Skipped when the backend's version proves the entries unchanged. Unreadable
+        data keeps the last good entries, marks the scope unreadable (writes
+        refused) and raises `StoreUnreadableError`; a later good read clears it.
         """
         with self._mutex:
             if self._error is None and self._unchanged():
-                return False
+                return None
             bad = self._error_version
             if self._error is not None and bad is not None and self._backend.version() == bad:
                 raise self._error
+            if keys is not None and self._error is None:
+                partial = self._backend.load_keys(keys)
+                if partial is not None:
+                    return self._patch(partial)
             try:
                 loaded = self._backend.load()
             except StoreUnreadableError as exc:
                 self._mark_unreadable(exc)
                 raise
-            self._error = None
-            self._error_version = None
+            was_bad, self._error, self._error_version = self._error is not None, None, None
             before = self._store
             self._adopt(loaded)
-            return before != self._store
+            counts = count_changes(before, self._store)
+            return counts if any(counts) or was_bad else None
+
+    def _patch(self, partial: KeysLoaded) -> tuple[int, int, int] | None:
+        """Take some keys' stored entries (own unflushed changes stay on top)."""
+        added = changed = removed = 0
+        for key, entry in partial.entries.items():
+            if key in self._set_keys or key in self._purged_keys:
+                continue
+            old = self._store.get(key)
+            if entry is None:
+                removed += old is not None
+                self._store.pop(key, None)
+            elif old != entry:
+                added += old is None
+                changed += old is not None
+                self._store[key] = entry
+        self._version = partial.version
+        return (added, changed, removed) if added or changed or removed else None
 
     def flush(self) -> bool:
         """Write this process's store changes (and, if enabled, publish memory).

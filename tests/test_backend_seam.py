@@ -126,7 +126,4 @@ def test_published_memory_goes_through_the_backend() -> None:
 def test_the_file_store_is_a_backend_like_any_other(tmp_path: object) -> None:
     store = SessionStore(f"{tmp_path}/prog.axon")
     assert isinstance(store.backend, FileBackend) and isinstance(store.backend, StoreBackend)
-    assert store.store_path() == store.backend.path
-    table_store = SessionStore(name="global", backend=TableBackend(SharedTable()))
-    with pytest.raises(TypeError, match="not stored in a file"):
-        table_store.store_path()
+    assert store.backend.path == tmp_path / ".prog.session.json"  # type: ignore[operator]

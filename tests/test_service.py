@@ -105,8 +105,12 @@ def test_subscribers_hear_of_own_writes_and_of_changes_found_by_refresh(tmp_path
     assert service.refresh() == []
     theirs = other_process_writes(base, "global", "k", "theirs")
     other_process_writes(base, "flow:new", "k", "v")
-    assert service.refresh() == ["flow:new", "global"]
-    assert heard[1:] == [ScopeChange("flow:new", "refresh"), ScopeChange("global", "refresh")]
+    found = service.refresh()
+    assert found == [
+        ScopeChange("flow:new", "refresh", new=True),
+        ScopeChange("global", "refresh", changed=1),
+    ]
+    assert heard[1:] == found
     assert service.get("global", "k") == theirs
     with pytest.raises(WriteConflictError):
         service.compare_and_set("global", "k", first, "mine", "s")

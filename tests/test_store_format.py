@@ -257,7 +257,7 @@ def test_new_files_are_0600_and_existing_modes_are_kept(tmp_path: Path) -> None:
 
 def test_session_store_alone_behaves_like_axons(tmp_path: Path) -> None:
     store = SessionStore(tmp_path / "prog.axon", clock=fixed())
-    assert store.store_path() == tmp_path / ".prog.session.json"
+    assert store.backend.path == tmp_path / ".prog.session.json"
     assert not store.mutate("k", "v", "s")
     store.persist("k", "v", "s")
     assert store.mutate("k", "v2", "s2")

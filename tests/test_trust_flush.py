@@ -180,7 +180,7 @@ def test_the_browser_sees_published_memory_rewritten_within_one_second(
     from axon_scopes.tui.live import LiveReader
 
     base = coarse_dir / "axon-server"
-    memory = ScopedSessionManager(base).store("global").memory_path()
+    memory = ScopedSessionManager(base).store("global").backend.memory_path
     old = encode_entries([entry("m", "old")])
     new = encode_entries([entry("m", "new")])
     for _attempt in range(5):
@@ -380,7 +380,7 @@ def test_a_read_only_file_is_refused_and_the_changes_wait(tmp_path: Path) -> Non
     mgr = ScopedSessionManager(tmp_path / "axon-server")
     mgr.persist("global", "k", "1", "s")
     mgr.flush("global")
-    path = mgr.store("global").store_path()
+    path = mgr.store_path("global")
     path.chmod(0o444)
     original = path.read_bytes()
     mgr.persist("global", "k", "2", "s")

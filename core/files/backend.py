@@ -177,6 +177,9 @@ class FileBackend(StoreBackend):
             return None
         return settled(signature(st), started)
 
+    def has_published_memory(self) -> bool:
+        return os.path.lexists(self.memory_path)
+
     def read_published_memory(self) -> PublishedMemory | None:
         path = self.memory_path
         result = read_entries_file(path, self._retry_budget, self._max_file_bytes)

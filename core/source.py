@@ -1,0 +1,143 @@
+"""Sources: where the services come from, and how changes made elsewhere reach a viewer.
+
+A source is what the user points the app or the command line at: a directory of
+Axon's files, one base path, a Redis URL. It holds one `ScopeService` per base
+(a directory can hold the stores of several servers), finds new bases, and,
+once `watch` is called, reports every change made by other processes as a
+`SourceChange` (a file watcher, a Redis stream), with a periodic full re-check
+that catches whatever a notification missed.
+
+`open_source` turns the single source string users type into a source.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .service import ScopeChange, ScopeService
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChange:
+    """A change in one base's scope (`change.new` for a base that just appeared)."""
+
+    base: str
+    change: ScopeChange
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """Whether the source can be reached, for a status line; `detail` says why not."""
+
+    connected: bool = True
+    detail: str = ""
+    #: How changes are found: "watching files", "stream", "polling every 1 s", "off".
+    live: str = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    """What every source honours; extras are a source's own (see its documentation)."""
+
+    read_only: bool = False
+    max_value_bytes: int | None = None
+    max_file_bytes: int | None = None
+    lock_timeout: float | None = None
+    clock: Callable[[], float] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+SourceListener = Callable[[SourceChange], None]
+StateListener = Callable[[SourceState], None]
+
+
+class ScopeSource(ABC):
+    """Bases of scopes in one place, each a `ScopeService`; thread-safe."""
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where it is, as the user gave it; never holds a password."""
+
+    @property
+    @abstractmethod
+    def kind(self) -> str:
+        """A word for messages: "files", "redis", "server"."""
+
+    @abstractmethod
+    def describe_empty(self) -> str:
+        """What to tell a user who sees no scopes: where we looked, what we look for."""
+
+    @abstractmethod
+    def discover(self) -> list[str]:
+        """Open services for bases that appeared; returns the new bases.
+
+        May read (a big global scope takes seconds): call it off the UI thread.
+        An unreachable source raises `SourceUnavailableError`.
+        """
+
+    @abstractmethod
+    def services(self) -> dict[str, ScopeService]:
+        """The bases opened so far, by base id, in display order (a new dict each time)."""
+
+    def service(self, base: str) -> ScopeService:
+        return self.services()[base]
+
+    @abstractmethod
+    def label(self, base: str) -> str:
+        """A base's name for people (the tree's top level)."""
+
+    def has_data(self) -> bool:
+        """Whether anything is stored (or held in memory) in any base."""
+        for service in self.services().values():
+            for status in service.scopes():
+                if status.store_count or status.memory_count or status.published:
+                    return True
+        return False
+
+    @abstractmethod
+    def watch(
+        self,
+        on_change: SourceListener,
+        *,
+        reconcile_s: float = 10.0,
+        on_state: StateListener | None = None,
+    ) -> Callable[[], None]:
+        """Start reporting changes made elsewhere; returns the function that stops it.
+
+        `on_change` runs on the source's own thread, never blocks, and may be
+        called for a change the caller made itself. Every `reconcile_s` seconds
+        every scope is re-read, for what a notification missed. `on_state` hears
+        of losing and regaining the connection (and of how changes are found).
+        """
+
+    def refresh_all(self) -> list[SourceChange]:
+        """Re-read every base now (what the periodic re-check does); off the UI thread."""
+        self.discover()
+        found: list[SourceChange] = []
+        for base, service in self.services().items():
+            found.extend(SourceChange(base, change) for change in service.refresh())
+        return found
+
+    def close(self) -> None:
+        """Stop watching and close every service."""
+        for service in self.services().values():
+            service.close()
+
+
+def open_source(target: object = None, options: SourceOptions | None = None) -> ScopeSource:
+    """The source behind what a user typed: a Redis URL, a directory or a base path.
+
+    `target` may also be a `ScopedSessionManager` (an app embedded in an agent).
+    """
+    options = options or SourceOptions()
+    if isinstance(target, str) and target.startswith(("redis://", "rediss://", "unix://")):
+        from .redis.source import RedisSource
+
+        return RedisSource(target, options)
+    from .files.source import FileSource
+
+    return FileSource(target, options)  # type: ignore[arg-type]
