@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .axon_calls import AxonCalls
 from .backend import BackendOptions, ScopeStorage
 from .commit import Change
-from .entry import Layer, MemoryEntry, ScopedEntry, ScopeSummary
+from .entry import Layer, MemoryEntry, ScopedEntry
 from .errors import ReadOnlyServiceError, ScopeError, StoreUnreadableError
-from .export import export_csv, export_json
+from .export import export_mode
 from .files.naming import DEFAULT_SCOPE
+from .finding import Seen
 from .service import (
     Capabilities,
     ScopeChange,
@@ -29,14 +31,8 @@ from .store import (
     DEFAULT_MAX_VALUE_BYTES,
     DEFAULT_RETRY_BUDGET,
     Clock,
-    PublishedMemory,
     SessionStore,
 )
-
-#: Stored data must stay gone this long to count as deleted (delete-then-recreate is common).
-DELETE_GRACE_S = 0.25
-#: Above this many entries a scope's equal source_step strings are made one object first.
-SHARE_STEPS_ABOVE = 200_000
 
 
 def storage_for(base: str | os.PathLike[str] | ScopeStorage) -> ScopeStorage:
@@ -52,7 +48,7 @@ def storage_for(base: str | os.PathLike[str] | ScopeStorage) -> ScopeStorage:
     return FileStorage(base)
 
 
-class ScopedSessionManager(ScopeService):
+class ScopedSessionManager(AxonCalls, ScopeService):
     """Scopes `global`, `flow:<name>`, `daemon:<name>` or any custom name over one base.
 
     The base is Axon's file base path (`<dir>/<base>`: files
@@ -89,15 +85,16 @@ class ScopedSessionManager(ScopeService):
         self._scopes: dict[str, SessionStore] = {}
         #: Every scope known: found stored, or opened by name.
         self._known: set[str] = set()
-        #: Scopes whose data was stored when last looked at: only those can be "gone".
-        self._stored: set[str] = set()
-        #: Each scope's published memory as last seen: (version, entries or error).
-        self._memory_seen: dict[str, tuple[Hashable | None, object]] = {}
+        #: What refreshes saw last, to tell new, gone and changed scopes apart.
+        self._seen = Seen()
         self._read_only = read_only
+        #: Above this many entries a snapshot first makes equal source steps one object.
+        self.share_steps_above = 200_000
         self._subscribers = Subscribers()
         if discover:
             self.discover()
         self._ensure(DEFAULT_SCOPE)
+        self._seen.announced.update(self._known)
 
     # ── scopes and their storage ───────────────────────────────────────────
 
@@ -139,7 +136,7 @@ class ScopedSessionManager(ScopeService):
         with self._mutex:
             found = [name for name in names if name not in self._known]
             self._known.update(found)
-            self._stored.update(names)
+            self._seen.stored.update(names)
         return found
 
     def _ensure(self, scope: str) -> SessionStore:
@@ -151,6 +148,7 @@ class ScopedSessionManager(ScopeService):
                 store = SessionStore(backend=backend, name=scope, **self._store_options)  # type: ignore[arg-type]
                 self._scopes[scope] = store
                 self._known.add(scope)
+                self._seen.announced.add(scope)
             return store
 
     def _existing(self, scope: str) -> SessionStore | None:
@@ -183,47 +181,17 @@ class ScopedSessionManager(ScopeService):
             if scope == DEFAULT_SCOPE or busy or scope not in self._known:
                 return False
             self._known.discard(scope)
-            self._stored.discard(scope)
-            self._memory_seen.pop(scope, None)
+            self._seen.forget(scope)
             self._scopes.pop(scope, None)
             self._storage.release(scope)
             return True
 
-    # ── delegated operations (the seed's) ──────────────────────────────────
+    # ── writes (Axon's calls are in `AxonCalls`) ───────────────────────────
 
     def _writable(self, scope: str) -> SessionStore:
         if self._read_only:
             raise ReadOnlyServiceError(scope)
         return self._ensure(scope)
-
-    def remember(self, scope: str, key: str, value: str, source_step: str) -> None:
-        self._writable(scope).remember(key, value, source_step)
-
-    def recall(self, scope: str, key: str) -> MemoryEntry | None:
-        return self._ensure(scope).recall(key)
-
-    def forget(self, scope: str, key: str) -> bool:
-        """Drop a memory entry; False if it was not there."""
-        store = self._existing(scope)
-        return self._writable(scope).forget(key) if store is not None else False
-
-    def persist(self, scope: str, key: str, value: str, source_step: str) -> None:
-        self._writable(scope).persist(key, value, source_step)
-
-    def retrieve(self, scope: str, key: str) -> MemoryEntry | None:
-        return self._ensure(scope).retrieve(key)
-
-    def query(self, scope: str, query: str) -> list[MemoryEntry]:
-        return self._ensure(scope).retrieve_query(query)
-
-    def mutate(self, scope: str, key: str, new_value: str, source_step: str) -> bool:
-        return self._writable(scope).mutate(key, new_value, source_step)
-
-    def purge(self, scope: str, key: str) -> bool:
-        return self._writable(scope).purge(key)
-
-    def purge_query(self, scope: str, query: str) -> int:
-        return self._writable(scope).purge_query(query)
 
     # ── checked writes (see `SessionStore.commit`) ─────────────────────────
 
@@ -275,74 +243,6 @@ class ScopedSessionManager(ScopeService):
             self._subscribers.notify(ScopeChange(scope))
         return wrote
 
-    def flush_all(self) -> list[tuple[str, ScopeError | None]]:
-        """Flush every open scope, carrying on past failures."""
-        with self._mutex:
-            stores = sorted(self._scopes.items())
-        results: list[tuple[str, ScopeError | None]] = []
-        for name, store in stores:
-            try:
-                store.flush()
-            except ScopeError as exc:
-                results.append((name, exc))
-            else:
-                results.append((name, None))
-        return results
-
-    def reload(self, scope: str) -> bool:
-        """Re-read a scope from disk, keeping unflushed changes; True if the store changed."""
-        return self._ensure(scope).reload()
-
-    def published_memory(self, scope: str) -> PublishedMemory | None:
-        """Memory that another process published for this scope (see `publish_memory`)."""
-        store = self._existing(scope)
-        return store.read_published_memory() if store is not None else None
-
-    # ── introspection ──────────────────────────────────────────────────────
-
-    def list_scopes(self) -> list[str]:
-        with self._mutex:
-            return sorted(self._known)
-
-    def scope_count(self) -> int:
-        with self._mutex:
-            return len(self._known)
-
-    def memory_count(self, scope: str) -> int:
-        store = self._scopes.get(scope)
-        return store.memory_count() if store is not None else 0
-
-    def store_count(self, scope: str) -> int:
-        store = self._existing(scope)
-        return store.store_count() if store is not None else 0
-
-    def _all_stores(self) -> list[SessionStore]:
-        with self._mutex:
-            return [self._ensure(name) for name in sorted(self._known)]
-
-    def total_memory_count(self) -> int:
-        return sum(store.memory_count() for store in self._all_stores())
-
-    def total_store_count(self) -> int:
-        return sum(store.store_count() for store in self._all_stores())
-
-    def list_entries(self, scope: str) -> list[ScopedEntry]:
-        """Both layers of a scope: memory entries, then store entries, each by key."""
-        store = self._ensure(scope)
-        entries: list[ScopedEntry] = []
-        for layer, items in (("memory", store.memory_entries()), ("store", store.store_entries())):
-            for e in sorted(items, key=lambda e: e.key):
-                entries.append(
-                    ScopedEntry(scope, layer, e.key, e.value, e.timestamp, e.source_step)  # type: ignore[arg-type]
-                )
-        return entries
-
-    def summary(self) -> list[ScopeSummary]:
-        return [
-            ScopeSummary(store.name, store.memory_count(), store.store_count())
-            for store in self._all_stores()
-        ]
-
     # ── the scope service (see `service.ScopeService`) ──────────────────────
 
     @property
@@ -352,16 +252,7 @@ class ScopedSessionManager(ScopeService):
         )
 
     def scopes(self) -> list[ScopeStatus]:
-        return [
-            ScopeStatus(
-                s.name,
-                s.memory_count(),
-                s.store_count(),
-                None if s.error is None else s.error.reason,
-                s.backend.has_published_memory(),
-            )
-            for s in self._all_stores()
-        ]
+        return [status for name in self.list_scopes() if (status := self.status(name))]
 
     def entries(self, scope: str) -> list[ScopedEntry]:
         return self.list_entries(scope)
@@ -370,7 +261,7 @@ class ScopedSessionManager(ScopeService):
         store = self._existing(scope)
         if store is None:
             return ScopeSnapshot([], [])
-        if store.store_count() > SHARE_STEPS_ABOVE:
+        if store.store_count() > self.share_steps_above:
             store.share_source_steps()  # Before the caller's rows take the copies.
         try:
             published = store.read_published_memory()
@@ -378,6 +269,21 @@ class ScopedSessionManager(ScopeService):
             published = None
         error = store.error.reason if store.error is not None else None
         return ScopeSnapshot(store.memory_entries(), store.store_entries(), published, error)
+
+    def status(self, scope: str) -> ScopeStatus | None:
+        store = self._existing(scope)
+        if store is None:
+            return None
+        error = None if store.error is None else store.error.reason
+        published = store.backend.has_published_memory()
+        return ScopeStatus(scope, store.memory_count(), store.store_count(), error, published)
+
+    def where(self, scope: str) -> str:
+        return self._ensure(scope).backend.location
+
+    def export_mode(self, scope: str) -> int:
+        location = self.where(scope)
+        return super().export_mode(scope) if "://" in location else export_mode(Path(location))
 
     def get(self, scope: str, key: str, *, layer: Layer = "store") -> MemoryEntry | None:
         return self.recall(scope, key) if layer == "memory" else self.retrieve(scope, key)
@@ -408,12 +314,15 @@ class ScopedSessionManager(ScopeService):
     ) -> list[ScopeChange]:
         """Re-read scopes (all of them, finding new ones, when `scope` is None).
 
-        A scope whose stored data is gone (and stays gone for `DELETE_GRACE_S`) is
+        A scope whose stored data is gone (and stays gone a moment, see `finding`) is
         dropped unless this process holds changes in it. A scope turning unreadable
         is a change with its reason; one turning readable again is a change too.
         """
-        new = set(self.discover())
+        self.discover()
         names = [scope] if scope is not None else self.list_scopes()
+        with self._mutex:
+            new = {name for name in names if name not in self._seen.announced}
+            self._seen.announced |= new
         key_set = frozenset(keys) if keys is not None else None
         changes = [
             change
@@ -424,70 +333,13 @@ class ScopedSessionManager(ScopeService):
             self._subscribers.notify(change)
         return changes
 
-    def _gone(self, scope: str, store: SessionStore) -> bool:
-        """Whether a scope's stored data went away for good (and the scope was dropped)."""
-        if store.backend.version() is not None:
-            with self._mutex:
-                self._stored.add(scope)
-            return False
-        if scope not in self._stored:
-            return False
-        time.sleep(DELETE_GRACE_S)
-        if store.backend.version() is not None:
-            return False
-        with self._mutex:
-            self._stored.discard(scope)
-        return self.forget_scope(scope)
-
-    def _memory_moved(self, scope: str, store: SessionStore) -> bool:
-        """Whether the published memory appeared, went or changed since last asked.
-
-        A version that proves it unchanged saves a read; otherwise it is read and
-        compared (a file rewritten within one tick keeps its signature).
-        """
-        version = store.published_memory_version()
-        seen = self._memory_seen.get(scope)
-        if seen is not None and version is not None and seen[0] == version:
-            return False
-        content: object
-        try:
-            published = store.read_published_memory()
-            content = None if published is None else published.entries
-        except ScopeError as exc:
-            content = str(exc)
-        self._memory_seen[scope] = (version, content)
-        return seen is not None and seen[1] != content
-
     def _refresh_one(
         self, scope: str, new: bool, keys: frozenset[str] | None
     ) -> ScopeChange | None:
         store = self._ensure(scope)
-        if self._gone(scope, store):
+        if self._seen.data_gone(scope, store) and self.forget_scope(scope):
             return ScopeChange(scope, "refresh", gone=True)
-        was_bad = store.error is not None
-        try:
-            counts = store.refresh(keys)
-        except StoreUnreadableError as exc:
-            if was_bad and not new:
-                return None
-            return ScopeChange(scope, "refresh", error=exc.reason, new=new)
-        published = self._memory_moved(scope, store)
-        if counts is None and not (published or was_bad or new):
-            return None
-        added, changed, removed = counts or (0, 0, 0)
-        return ScopeChange(
-            scope, "refresh", added, changed, removed, keys, published, new=new
-        )
+        return self._seen.reread(scope, store, new, keys)
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         return self._subscribers.subscribe(callback)
-
-    # ── export ─────────────────────────────────────────────────────────────
-
-    def export_json(self, scope: str) -> str:
-        """AxonServer's export shape: `{"scope", "count", "entries": [...]}`."""
-        return export_json(scope, self.list_entries(scope))
-
-    def export_csv(self, scope: str, *, neutralize_formulas: bool = False) -> str:
-        """CSV with AxonServer's header (see `export.export_csv`)."""
-        return export_csv(self.list_entries(scope), neutralize_formulas=neutralize_formulas)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .backend import PublishedMemory
 from .commit import Change
 from .entry import Layer, MemoryEntry, ScopedEntry
+from .export import NEW_FILE_MODE, export_csv, export_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +198,26 @@ class ScopeService(ABC):
 
         Callbacks run on the thread that made or found the change; they must not block.
         """
+
+    def status(self, scope: str) -> ScopeStatus | None:
+        """One scope's counts and status (None: unknown scope)."""
+        return next((s for s in self.scopes() if s.scope == scope), None)
+
+    def where(self, scope: str) -> str:
+        """Where a scope's data lives, for people (a file path, a key); never a password."""
+        return scope
+
+    def export_mode(self, scope: str) -> int:
+        """Permission bits for an export of `scope`: its file's, or private."""
+        return NEW_FILE_MODE
+
+    def export_json(self, scope: str) -> str:
+        """AxonServer's export shape: `{"scope", "count", "entries": [...]}`."""
+        return export_json(scope, self.entries(scope))
+
+    def export_csv(self, scope: str, *, neutralize_formulas: bool = False) -> str:
+        """CSV with AxonServer's header (see `export.export_csv`)."""
+        return export_csv(self.entries(scope), neutralize_formulas=neutralize_formulas)
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections and threads; the service is not used again."""

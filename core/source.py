@@ -63,6 +63,11 @@ class ScopeSource(ABC):
         """Where it is, as the user gave it; never holds a password."""
 
     @property
+    def where(self) -> str:
+        """Where `location` is, for people (a directory in absolute terms, a host)."""
+        return self.location
+
+    @property
     @abstractmethod
     def kind(self) -> str:
         """A word for messages: "files", "redis", "server"."""

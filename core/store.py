@@ -27,16 +27,6 @@ Clock = Callable[[], float]
 #: Values above this are refused: a viewer must never be handed something it cannot show.
 DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024
 
-__all__ = [
-    "DEFAULT_LOCK_TIMEOUT",
-    "DEFAULT_MAX_FILE_BYTES",
-    "DEFAULT_MAX_VALUE_BYTES",
-    "DEFAULT_RETRY_BUDGET",
-    "Clock",
-    "PublishedMemory",
-    "SessionStore",
-]
-
 
 class SessionStore:
     """One scope: an ephemeral memory layer and a persistent store layer over a `StoreBackend`.

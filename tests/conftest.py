@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Static
 
 from axon_scopes.core import ScopedSessionManager
 from axon_scopes.tui.app import ScopesApp, make_app
@@ -92,3 +96,12 @@ def demo_base(tmp_path: Path) -> Path:
 def app_for() -> AppFactory:
     """Builds the app for a target through `make_app`, with the test defaults."""
     return open_app
+
+
+def static_text(screen: Screen[Any]) -> str:
+    """All text shown by Static widgets of the screen (plain, as the operator reads it)."""
+    parts = []
+    for static in screen.query(Static):
+        visual = static.visual
+        parts.append(visual.plain if isinstance(visual, Content) else str(visual))
+    return "\n".join(parts)

@@ -26,7 +26,7 @@ Target = ScopedSessionManager | str
 
 def scope(name: str) -> Action:
     async def go(app: ScopesApp, pilot: Pilot[Any]) -> None:
-        app.browser.select_scope(next(r for r in app.catalog.refs() if r.scope == name))
+        app.browser.select_scope(app.browser.ref_for(name))
 
     return go
 

@@ -10,6 +10,7 @@ from textual.widgets import Input, TextArea
 
 from axon_scopes.core import ScopedSessionManager
 from axon_scopes.tui.app import ScopesApp
+from axon_scopes.tui.config import Tuning
 from axon_scopes.tui.dialogs import (
     AddDialog,
     BulkPurgeDialog,
@@ -44,7 +45,7 @@ def disk(base: Path, scope: str) -> dict[str, str]:
 
 
 async def select(app: ScopesApp, pilot: object, scope: str) -> None:
-    ref = next(r for r in app.catalog.refs() if r.scope == scope)
+    ref = app.browser.ref_for(scope)
     app.browser.select_scope(ref)
     await settle(app, pilot)
 
@@ -292,7 +293,7 @@ async def test_unreadable_scope_is_marked_explained_and_untouched(tmp_path: Path
     app = open_app(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        ref = next(r for r in app.catalog.refs() if r.scope == "flow:broken")
+        ref = app.browser.ref_for("flow:broken")
         assert "unreadable" in str(app.browser.tree.node_for(ref).label)
         await select(app, pilot, "flow:broken")
         banner = app.query_one("#scope-banner")
@@ -468,12 +469,11 @@ async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
 ) -> None:
     """First screenful first; the full index replaces it; an older load's rows never win."""
     from axon_scopes.tui.messages import ScopeRowsLoaded
-    from axon_scopes.tui.screens import loading as app_module
     from axon_scopes.tui.table.index import RowIndex
     from axon_scopes.tui.table.rows import Row
 
-    monkeypatch.setattr(app_module, "PREVIEW_ABOVE", 20)
-    monkeypatch.setattr(app_module, "SORT_ROWS_ABOVE", 50)  # rows held in key order
+    # Rows past 50 are held in key order.
+    tuning = Tuning(preview_above=20, sort_rows_above=50)
     base = tmp_path / "axon-server"
     mgr = ScopedSessionManager(base)
     for i in range(300):
@@ -491,7 +491,7 @@ async def test_big_scope_previews_then_shows_all_and_ignores_stale_loads(
                 before_full.append((table.in_preview, table.total_count, len(table.rows)))
             loads.append(message)
 
-    app = open_app(mgr)
+    app = open_app(mgr, tuning=tuning)
     async with app.run_test(size=SIZE, message_hook=record) as pilot:
         await settle(app, pilot)
         previews = [m.preview_total for m in loads if m.preview_total is not None]
@@ -534,15 +534,14 @@ async def test_a_big_scope_shares_its_source_steps_before_the_rows_are_built(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Read from a file, every entry has its own copy of its step; the rows must not keep them."""
-    from axon_scopes.tui.screens import loading as app_module
-
-    monkeypatch.setattr(app_module, "SHARE_STEPS_ABOVE", 50)
     base = tmp_path / "axon-server"
     writer = ScopedSessionManager(base)
     for i in range(120):
         writer.persist("global", f"k{i:04d}", f"v{i}", ("plan", "act", "check")[i % 3])
     writer.flush("global")
-    app = open_app(base)
+    browser = ScopedSessionManager(base)
+    browser.share_steps_above = 50
+    app = open_app(browser)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         rows = app.browser.table.index.rows
@@ -571,5 +570,5 @@ async def test_a_read_only_service_is_read_from_its_capabilities(demo_base: Path
 
 def test_read_only_reaches_the_services_the_app_builds(demo_base: Path) -> None:
     app = open_app(demo_base, read_only=True)
-    app.catalog.discover()
-    assert [m.capabilities.read_only for m in app.catalog.managers.values()] == [True]
+    app.source.discover()
+    assert [s.capabilities.read_only for s in app.source.services().values()] == [True]

@@ -11,13 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Input, TextArea
+from textual.widgets import Button, Input, TextArea
 
 from axon_scopes.core import MemoryEntry, ScopedSessionManager
 from axon_scopes.tui.app import ScopesApp
 from axon_scopes.tui.dialogs import AddDialog, BulkPurgeDialog, ConflictDialog, PurgeDialog
 
-from .conftest import SIZE, demo_store, open_app, settle
+from .conftest import SIZE, demo_store, open_app, settle, static_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,6 +123,7 @@ async def test_an_add_never_overwrites_a_key_another_process_created(tmp_path: P
         await write_inside_the_window(app, pilot, base, "global", "fresh", "theirs", "ctrl+s")
         assert isinstance(app.screen, ConflictDialog)
         assert app.screen.opened is None and app.screen.on_disk == "theirs"
+        assert "while you were adding it" in static_text(app.screen)
         await pilot.click("#theirs")
         await settle(app, pilot)
         assert on_disk(base, "global")["fresh"].value == "theirs"
@@ -150,7 +151,7 @@ async def test_a_bulk_purge_skips_an_entry_written_while_it_waited(tmp_path: Pat
     app = open_app(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        ref = next(r for r in app.catalog.refs() if r.scope == "flow:ingest")
+        ref = app.browser.ref_for("flow:ingest")
         app.browser.select_scope(ref)
         await settle(app, pilot)
         await pilot.press("D")
@@ -198,6 +199,9 @@ async def test_undo_after_another_process_changed_the_entry_asks_first(tmp_path:
         await settle(app, pilot)
         assert isinstance(app.screen, ConflictDialog)
         assert app.screen.on_disk == "theirs" and app.screen.mine == original.value
+        text = static_text(app.screen)
+        assert "after your change" in text and "while you were editing" not in text
+        assert str(app.screen.query_one("#mine", Button).label) == "Undo anyway"
         assert on_disk(base, "global")["motd"].value == "theirs"
         await pilot.click("#theirs")
         await settle(app, pilot)
@@ -255,3 +259,25 @@ async def test_undo_pressed_while_a_purge_waits_for_the_lock_undoes_that_purge(
         now = on_disk(base, "global")
         assert now["tenants"] == original["tenants"]
         assert now["server.version"].value == "1.0.0"
+
+
+async def test_undo_of_an_add_that_someone_changed_says_the_entry_would_go(tmp_path: Path) -> None:
+    base = demo_store(tmp_path)
+    app = open_app(base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        app.screen.query_one("#key", Input).value = "fresh"
+        app.screen.query_one("#value", TextArea).text = "mine"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        other_writes(base, "global", "fresh", "theirs")
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConflictDialog)
+        assert app.screen.mine is None
+        assert "(undo removes the entry)" in static_text(app.screen)
+        await pilot.click("#theirs")
+        await settle(app, pilot)
+        assert on_disk(base, "global")["fresh"].value == "theirs"
+

@@ -2,69 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Collection, Mapping, Sequence
-
 import pytest
 
-from axon_scopes.core import MemoryEntry, SessionStore, WriteConflictError
-from axon_scopes.core.backend import Loaded, PublishedMemory, StoreBackend
-from axon_scopes.core.commit import Change, apply, raise_conflicts
+from axon_scopes.core import SessionStore, WriteConflictError
+from axon_scopes.core.backend import StoreBackend
 from axon_scopes.core.files import FileBackend
 
-
-class SharedTable:
-    """Storage shared by several stores, as a server's table would be shared by its clients."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, MemoryEntry] = {}
-        self.version = 0
-        self.lock = threading.Lock()
-        self.memory: PublishedMemory | None = None
-
-
-class TableBackend(StoreBackend):
-    """A complete, if small, second backend: a shared in-memory table with a version counter."""
-
-    def __init__(self, table: SharedTable) -> None:
-        self.table = table
-        self.loads = 0
-
-    @property
-    def location(self) -> str:
-        return "table://global"
-
-    def load(self) -> Loaded:
-        self.loads += 1
-        with self.table.lock:
-            return Loaded(dict(self.table.entries), self.table.version)
-
-    def version(self) -> int:
-        return self.table.version
-
-    def commit(
-        self,
-        view: Mapping[str, MemoryEntry],
-        sets: Mapping[str, MemoryEntry],
-        purges: Collection[str],
-        checked: Sequence[Change],
-    ) -> dict[str, MemoryEntry]:
-        with self.table.lock:
-            merged = dict(self.table.entries)
-            merged.update(sets)
-            for key in purges:
-                merged.pop(key, None)
-            raise_conflicts("", "store", checked, merged.get)
-            apply(merged, checked)
-            self.table.entries = merged
-            self.table.version += 1
-            return dict(merged)
-
-    def publish_memory(self, entries: Sequence[MemoryEntry]) -> None:
-        self.table.memory = PublishedMemory(sorted(entries, key=lambda e: e.key), 0.0)
-
-    def read_published_memory(self) -> PublishedMemory | None:
-        return self.table.memory
+from .tables import SharedTable, TableBackend
 
 
 def two_clients() -> tuple[SessionStore, SessionStore, SharedTable]:
@@ -105,10 +49,13 @@ def test_reload_asks_the_backend_for_its_version_before_loading() -> None:
     first, second, _table = two_clients()
     backend = second.backend
     assert isinstance(backend, TableBackend)
+    first.persist("k", "v", "s")
+    first.flush()
+    assert second.reload() is True
     loads = backend.loads
     assert second.reload() is False
     assert backend.loads == loads
-    first.persist("k", "v", "s")
+    first.persist("k", "v2", "s")
     first.flush()
     assert second.reload() is True
     assert backend.loads == loads + 1

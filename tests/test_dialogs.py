@@ -34,6 +34,8 @@ from axon_scopes.tui.dialogs import (
 from axon_scopes.tui.dialogs.bulk_purge import RowPreview
 from axon_scopes.tui.table.rows import Row
 
+from .conftest import static_text
+
 SIZE = (100, 34)
 HOSTILE = [
     "[bold]x",
@@ -88,15 +90,6 @@ def screen_lines(screen: Screen[Any]) -> list[str]:
         if widget.display and widget.outer_size.area:
             lines.extend(rendered(widget))
     return lines
-
-
-def static_text(screen: Screen[Any]) -> str:
-    """All text shown by Static widgets of the screen (plain, as the operator reads it)."""
-    parts = []
-    for static in screen.query(Static):
-        visual = static.visual
-        parts.append(visual.plain if isinstance(visual, Content) else str(visual))
-    return "\n".join(parts)
 
 
 def assert_terminal_safe(screen: Screen[Any]) -> None:

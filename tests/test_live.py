@@ -23,11 +23,12 @@ from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from axon_scopes.core import MemoryEntry, ScopedSessionManager
+from axon_scopes.core.commit import count_changes
 from axon_scopes.tui.app import ScopesApp
-from axon_scopes.tui.catalog import ScopeRef
+from axon_scopes.tui.config import Tuning
 from axon_scopes.tui.dialogs import EditDialog
-from axon_scopes.tui.live import _count_changes
-from axon_scopes.tui.messages import ScopeRowsLoaded, ScopesRechecked
+from axon_scopes.tui.messages import ScopeRowsLoaded
+from axon_scopes.tui.refs import ScopeRef
 
 from .conftest import SIZE, notices, open_app, settle, watched
 
@@ -59,9 +60,9 @@ def shown_keys(app: ScopesApp) -> set[str]:
 
 async def open_scope(app: ScopesApp, pilot: Pilot[Any], scope: str) -> None:
     await settle(app, pilot)
-    app.browser.select_scope(next(r for r in app.catalog.refs() if r.scope == scope))
+    app.browser.select_scope(app.browser.ref_for(scope))
     await settle(app, pilot)
-    assert await until(pilot, lambda: watched(app.catalog.directory), timeout=5)
+    assert await until(pilot, lambda: watched(app.source.directory), timeout=5)
     await pilot.pause(0.2)  # let the watcher settle on the directory
 
 
@@ -106,7 +107,6 @@ async def test_the_watch_starts_after_the_first_rows_and_misses_nothing_before(
     periodic re-check is pushed far out, so only the catch-up can show it.
     """
     base = seed(tmp_path)
-    monkeypatch.setattr(ScopesApp, "RECONCILE_S", 3600.0)
     #: Per load of rows: how many rows, and whether the directory was watched yet.
     arrivals: list[tuple[int, bool]] = []
 
@@ -119,7 +119,7 @@ async def test_the_watch_starts_after_the_first_rows_and_misses_nothing_before(
             other.persist("global", "g.00", "written before the watch", "other")
             other.flush("global")
 
-    app = open_app(base, watch=True)
+    app = open_app(base, watch=True, tuning=Tuning(reconcile_s=3600.0))
     async with app.run_test(size=SIZE, message_hook=write_as_the_first_rows_arrive) as pilot:
         assert await until(pilot, lambda: watched(tmp_path))
         assert arrivals == [(20, False)]
@@ -429,10 +429,10 @@ def test_change_counts_in_order_and_out_of_order() -> None:
         return {k: MemoryEntry(k, v, 1, "s") for k, v in pairs}
 
     before = layer(("a", "1"), ("b", "2"), ("c", "3"))
-    assert _count_changes(before, layer(("a", "1"), ("b", "X"), ("c", "3"))) == (0, 1, 0)
-    assert _count_changes(before, layer(("c", "3"), ("a", "Y"), ("d", "4"))) == (1, 1, 1)
-    assert _count_changes(before, {}) == (0, 0, 3)
-    assert _count_changes({}, before) == (3, 0, 0)
+    assert count_changes(before, layer(("a", "1"), ("b", "X"), ("c", "3"))) == (0, 1, 0)
+    assert count_changes(before, layer(("c", "3"), ("a", "Y"), ("d", "4"))) == (1, 1, 1)
+    assert count_changes(before, {}) == (0, 0, 3)
+    assert count_changes({}, before) == (3, 0, 0)
 
 
 async def test_reconciling_unchanged_files_rebuilds_nothing(
@@ -443,14 +443,11 @@ async def test_reconciling_unchanged_files_rebuilds_nothing(
     flow = ScopedSessionManager(base, publish_memory=True)
     flow.remember("flow:live", "thinking", "step 1", "plan")
     flow.flush("flow:live")
-    monkeypatch.setattr(ScopesApp, "RECONCILE_S", 0.05)
-    app = open_app(base, watch=True)
+    app = open_app(base, watch=True, tuning=Tuning(reconcile_s=0.05))
     #: Scopes whose rows were built again and sent to be shown.
     built: list[str] = []
 
     def record(message: object) -> None:
-        if isinstance(message, ScopesRechecked) and message.rows is not None:
-            message = message.rows
         if isinstance(message, ScopeRowsLoaded):
             built.append(message.ref.scope)
 
@@ -467,3 +464,12 @@ async def test_reconciling_unchanged_files_rebuilds_nothing(
         assert await until(
             pilot, lambda: any(r.value == "step 2" for r in app.browser.table.visible_rows)
         )
+
+
+async def test_live_updates_can_start_at_once(tmp_path: Path) -> None:
+    """A zero wait is a valid setting, not a timer error."""
+    base = seed(tmp_path)
+    app = open_app(base, watch=True, tuning=Tuning(watch_after_s=0))
+    async with app.run_test(size=SIZE) as pilot:
+        assert await until(pilot, lambda: watched(tmp_path), timeout=5)
+        assert app.is_running

@@ -111,12 +111,12 @@ async def test_a_markup_scope_appearing_and_breaking_is_told_as_plain_text(
         other = ScopedSessionManager(base)
         other.persist(MARKUP_SCOPE, "k", "v", "s")
         other.flush(MARKUP_SCOPE)
-        app.browser.recheck(None)
+        await pilot.press("ctrl+r")
         await settle(app, pilot)
         assert app.is_running
         assert any(f"{MARKUP_SCOPE}: new scope" in text for text in notices(app))
         other.store_path(MARKUP_SCOPE).write_text("[{not json", encoding="utf-8")
-        app.browser.recheck(None)
+        await pilot.press("ctrl+r")
         await settle(app, pilot)
         assert app.is_running
         assert any(

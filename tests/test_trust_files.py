@@ -23,8 +23,8 @@ import pytest
 from axon_scopes.core import InvalidScopeNameError, ScopedSessionManager, StoreUnreadableError
 from axon_scopes.core.files.atomic import TEMP_SUFFIX, temp_prefix
 from axon_scopes.core.files.naming import MAX_FILE_NAME_BYTES, base_names_in
+from axon_scopes.core.files.source import FileSource
 from axon_scopes.core.files.watching import is_store_file
-from axon_scopes.tui.catalog import Catalog
 
 from .pty_app import AppInPty
 
@@ -191,8 +191,8 @@ def test_only_a_planted_name_means_no_scope_anywhere(tmp_path: Path) -> None:
     (tmp_path / ".axon-server__flow:a.session.json").write_bytes(GOOD)
     (tmp_path / ".axon-server__daemon:w.memory.json").write_bytes(GOOD)
     assert base_names_in(tmp_path) == []
-    catalog = Catalog(tmp_path)
-    assert catalog.discover() == []
+    source = FileSource(tmp_path)
+    assert source.discover() == []
     assert ScopedSessionManager(tmp_path / "axon-server").list_scopes() == ["global"]
 
 

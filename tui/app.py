@@ -1,4 +1,4 @@
-"""The axon-scopes app: configuration and the catalog; the browser screen does the rest."""
+"""The axon-scopes app: configuration and the source; the browser screen does the rest."""
 
 from __future__ import annotations
 
@@ -10,9 +10,16 @@ from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from axon_scopes.core import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_VALUE_BYTES, ScopedSessionManager
+from axon_scopes.core import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_VALUE_BYTES,
+    ScopedSessionManager,
+    ScopeSource,
+    SourceOptions,
+    open_source,
+)
 
-from .catalog import Catalog
+from .config import Tuning
 from .display import plain
 from .keys import palette
 from .screens.browser import BrowserScreen
@@ -37,17 +44,11 @@ class ScopesApp(App[None]):
     #: all again (20-100 ms each, which showed up as stutters during live reloads).
     freeze_gc = False
 
-    #: Seconds between stat-based checks that catch anything the watcher missed.
-    RECONCILE_S = 2.0
-    #: The watcher starts once the first rows are on screen, or after this long at most.
-    WATCH_AFTER_S = 3.0
-    #: At most one "changed on disk" notice this often; changes in between are summed.
-    NOTICE_S = 2.0
-
     def __init__(
         self,
-        catalog: Catalog,
+        source: ScopeSource,
         *,
+        tuning: Tuning | None = None,
         read_only: bool = False,
         watch: bool = True,
         clock: Clock = time.time,
@@ -58,12 +59,13 @@ class ScopesApp(App[None]):
     ) -> None:
         super().__init__()
         self.CURSOR_BLINK = cursor_blink
-        self.catalog = catalog
+        self.source = source
+        self.tuning = tuning or Tuning()
         self.read_only = read_only
-        #: Watch the store files (tests switch it off).
+        #: Follow changes made elsewhere (tests switch it off).
         self.watching = watch
         self.browser = BrowserScreen(
-            catalog,
+            source,
             read_only=read_only,
             clock=clock,
             cursor_blink=cursor_blink,
@@ -119,7 +121,7 @@ class ScopesApp(App[None]):
 
 
 def make_app(
-    target: str | os.PathLike[str] | ScopedSessionManager | None = None,
+    target: str | os.PathLike[str] | ScopedSessionManager | ScopeSource | None = None,
     *,
     read_only: bool = False,
     watch: bool = True,
@@ -130,28 +132,29 @@ def make_app(
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES,
     lock_timeout: float | None = None,
+    tuning: Tuning | None = None,
 ) -> ScopesApp:
     """Build the app for the command line and the tests alike.
 
-    `target` is a base path (`dir/axon-server`), a directory of stores, or a live
-    `ScopedSessionManager` (both of its layers then show and are editable).
-    Tests pass a fixed `clock`, `cursor_blink=False` and `age_refresh=None`.
+    `target` is what a user types (a base path `dir/axon-server`, a directory of
+    stores, a `redis://` URL), a live `ScopedSessionManager` (both of its layers
+    then show and are editable) or a ready `ScopeSource`. Tests pass a fixed
+    `clock`, `cursor_blink=False`, `age_refresh=None` and their own `tuning`.
     """
-    #: Left to the manager's default unless given (tests shorten the lock wait).
-    options = {} if lock_timeout is None else {"lock_timeout": lock_timeout}
-    catalog = Catalog(
-        target,
-        manager_factory=lambda base: ScopedSessionManager(
-            base,
-            clock=clock,
-            max_file_bytes=max_file_bytes,
-            max_value_bytes=max_value_bytes,
+    if isinstance(target, ScopeSource):
+        source = target
+    else:
+        options = SourceOptions(
             read_only=read_only,
-            **options,
-        ),
-    )
+            max_value_bytes=max_value_bytes,
+            max_file_bytes=max_file_bytes,
+            lock_timeout=lock_timeout,
+            clock=clock,
+        )
+        source = open_source(target, options)
     return ScopesApp(
-        catalog,
+        source,
+        tuning=tuning,
         read_only=read_only,
         watch=watch,
         clock=clock,

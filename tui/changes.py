@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from axon_scopes.core import Change, MemoryEntry, ScopedSessionManager, WriteConflictError
+from axon_scopes.core import Change, MemoryEntry, ScopeService, WriteConflictError
 
-from .catalog import ScopeRef
+from .refs import ScopeRef
 from .table.rows import Row
 
 
@@ -40,7 +40,7 @@ def seen(row: Row) -> MemoryEntry:
 
 
 def put(
-    manager: ScopedSessionManager,
+    service: ScopeService,
     scope: str,
     layer: str,
     key: str,
@@ -49,38 +49,38 @@ def put(
     expected: MemoryEntry | None,
 ) -> Previous:
     """Write one entry if it still holds `expected` (store: flushed at once)."""
-    written = manager.compare_and_set(scope, key, expected, value, step, layer=layer)  # type: ignore[arg-type]
+    written = service.compare_and_set(scope, key, expected, value, step, layer=layer)  # type: ignore[arg-type]
     return Previous(layer, key, expected, written)
 
 
-def remove(manager: ScopedSessionManager, scope: str, rows: Sequence[Row]) -> tuple[Previous, ...]:
+def remove(service: ScopeService, scope: str, rows: Sequence[Row]) -> tuple[Previous, ...]:
     """Remove exactly the entries shown in `rows`, all or none."""
-    manager.commit(scope, [Change(r.key, seen(r), None, r.layer) for r in rows])  # type: ignore[arg-type]
+    service.commit(scope, [Change(r.key, seen(r), None, r.layer) for r in rows])  # type: ignore[arg-type]
     return tuple(Previous(r.layer, r.key, seen(r), None) for r in rows)
 
 
 def remove_unchanged(
-    manager: ScopedSessionManager, scope: str, rows: Sequence[Row]
+    service: ScopeService, scope: str, rows: Sequence[Row]
 ) -> tuple[tuple[Previous, ...], int]:
     """Remove the entries of `rows` that are still as shown; returns them and how many were not."""
     left = list(rows)
     while left:
         try:
-            return remove(manager, scope, left), len(rows) - len(left)
+            return remove(service, scope, left), len(rows) - len(left)
         except WriteConflictError as exc:
             changed = {(exc.layer, key) for key, _expected, _actual in exc.conflicts}
             left = [r for r in left if (r.layer, r.key) not in changed]
     return (), len(rows)
 
 
-def restore(manager: ScopedSessionManager, step: UndoStep) -> UndoStep:
+def restore(service: ScopeService, step: UndoStep) -> UndoStep:
     """Apply an undo step, all or none, if every key still holds what this app wrote.
 
     Raises `WriteConflictError` when another writer changed one since. Returns the
     step that would redo it.
     """
     changes = [Change(p.key, p.written, p.entry, p.layer) for p in step.previous]  # type: ignore[arg-type]
-    manager.commit(step.ref.scope, changes)
+    service.commit(step.ref.scope, changes)
     redo = tuple(Previous(p.layer, p.key, p.written, p.entry) for p in step.previous)
     return UndoStep(step.ref, step.description, redo)
 

@@ -143,7 +143,7 @@ KEYS: tuple[Key, ...] = (
         footer="Undo",
         title="Undo",
     ),
-    Key("ctrl+r", "reload", "reload from disk now", "Live", bind="ctrl+r", title="Reload"),
+    Key("ctrl+r", "reload", "re-read every scope now", "Live", bind="ctrl+r", title="Reload"),
     Key(
         "p",
         "pause",

@@ -1,4 +1,4 @@
-"""Every message the workers and the watcher send to the screen that owns them, in one place.
+"""Every message the workers and the source send to the screen that owns them, in one place.
 
 None bubbles: each is for the screen whose worker sent it.
 """
@@ -11,14 +11,15 @@ from pathlib import Path
 
 from textual.message import Message
 
-from .catalog import ScopeRef
-from .live import Recheck
+from axon_scopes.core import SourceChange, SourceState
+
+from .refs import ScopeRef
 from .table.index import RowIndex
 from .widgets.scope_tree import ScopeInfo
 
 
 @dataclass
-class CatalogScanned(Message, bubble=False):
+class ScopesScanned(Message, bubble=False):
     """Fresh scope list and counts for the tree and header."""
 
     infos: list[ScopeInfo]
@@ -52,22 +53,20 @@ class ExportFinished(Message, bubble=False):
 
 
 @dataclass
-class StoreFilesChanged(Message, bubble=False):
-    """The watcher saw these store files change; bursts collapse into one message."""
+class SourceChanged(Message, bubble=False):
+    """Changes the source found (other processes' writes, new and gone scopes); bursts collapse."""
 
-    paths: set[Path] = field(default_factory=set)
+    changes: list[SourceChange] = field(default_factory=list)
 
     def can_replace(self, message: Message) -> bool:
-        if isinstance(message, StoreFilesChanged):
-            self.paths |= message.paths
+        if isinstance(message, SourceChanged):
+            self.changes[:0] = message.changes
             return True
         return False
 
 
 @dataclass
-class ScopesRechecked(Message, bubble=False):
-    """What a re-check of changed files found."""
+class SourceStateChanged(Message, bubble=False):
+    """The source was lost or found again, or changed how it finds changes."""
 
-    result: Recheck
-    #: The shown scope's new rows, when it was among the changed ones.
-    rows: ScopeRowsLoaded | None = None
+    state: SourceState

@@ -14,6 +14,35 @@ from ..display import one_line, safe
 from ._base import DialogScreen, field_line, title, value_preview
 
 ConflictChoice = Literal["theirs", "mine", "edit"]
+#: What the operator was doing when the write collided.
+Situation = Literal["edit", "add", "undo"]
+
+#: Per situation: the lead sentence, the three headings, what a missing "yours" means,
+#: and the label of the button that writes anyway.
+WORDING: dict[Situation, tuple[str, str, str, str, str]] = {
+    "edit": (
+        "Another process changed this entry while you were editing it.",
+        "when you opened it",
+        "yours",
+        "",
+        "Overwrite with mine",
+    ),
+    "add": (
+        "Another process wrote this key while you were adding it.",
+        "when you opened it",
+        "yours",
+        "",
+        "Overwrite with mine",
+    ),
+    "undo": (
+        "Another process changed this entry after your change: undoing it now would "
+        "replace their value.",
+        "what you wrote",
+        "undo puts back",
+        "(undo removes the entry)",
+        "Undo anyway",
+    ),
+}
 
 #: Each of the three values shows at most this many lines.
 CONFLICT_PREVIEW_LINES = 4
@@ -37,7 +66,15 @@ class ConflictDialog(DialogScreen[ConflictChoice | None]):
     AUTO_FOCUS = "#theirs"
 
     def __init__(
-        self, scope: str, key: str, *, opened: str | None, on_disk: str | None, mine: str
+        self,
+        scope: str,
+        key: str,
+        *,
+        opened: str | None,
+        on_disk: str | None,
+        mine: str | None,
+        situation: Situation = "edit",
+        elsewhere: str = "on disk",
     ) -> None:
         super().__init__()
         self.scope = scope
@@ -45,18 +82,20 @@ class ConflictDialog(DialogScreen[ConflictChoice | None]):
         self.opened = opened
         self.on_disk = on_disk
         self.mine = mine
+        self.situation: Situation = situation
+        #: Where the other write landed, for people: "on disk", "in Redis".
+        self.elsewhere = elsewhere
 
     def compose(self) -> ComposeResult:
+        lead, opened, yours, removes, overwrite = WORDING[self.situation]
         with Vertical(classes="dialog -conflict") as panel:
-            panel.border_title = title("Changed on disk")
+            panel.border_title = title(f"Changed {self.elsewhere}")
             panel.border_subtitle = "esc back"
             with VerticalScroll(classes="dialog-body"):
                 yield Static(
                     Content("\n").join(
                         [
-                            Content(
-                                "Another process changed this entry while you were editing it."
-                            ),
+                            Content(lead),
                             Content(""),
                             field_line("scope", safe(self.scope)),
                             field_line("key", one_line(self.key).stylize("bold")),
@@ -64,13 +103,13 @@ class ConflictDialog(DialogScreen[ConflictChoice | None]):
                     ),
                     classes="fields",
                 )
-                yield version("when you opened it", self.opened, "(not there yet)")
-                yield version("on disk now", self.on_disk, "deleted")
-                yield version("yours", self.mine, "")
+                yield version(opened, self.opened, "(not there yet)")
+                yield version(f"{self.elsewhere} now", self.on_disk, "deleted")
+                yield version(yours, self.mine, removes)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Keep theirs", variant="primary", id="theirs")
                 yield Button("Edit again", id="edit")
-                yield Button("Overwrite with mine", variant="warning", id="mine")
+                yield Button(overwrite, variant="warning", id="mine")
 
     @on(Button.Pressed, "#theirs")
     def _theirs(self) -> None:

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.content import Content
 
-from axon_scopes.core import ScopedSessionManager, ScopeError
+from axon_scopes.core import ScopeError, ScopeService, ScopeSource, SourceChange
 
-from ..catalog import ScopeRef
 from ..display import safe
 from ..keys import help_sections
 from ..messages import ExportFinished
+from ..refs import ScopeRef
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -30,15 +30,17 @@ class ViewActions:
     if TYPE_CHECKING:
         app: App[None]
         current: ScopeRef | None
+        source: ScopeSource
         table: EntryTable
         tree: ScopeTree
         post_message: Callable[..., bool]
 
-        def manager(self, ref: ScopeRef) -> ScopedSessionManager: ...
+        def service(self, ref: ScopeRef) -> ScopeService: ...
         def load_scope(
             self, ref: ScopeRef, external: bool = False, reload: bool = False
         ) -> None: ...
-        def scan_catalog(self) -> None: ...
+        def scan_scopes(self) -> None: ...
+        def apply_changes(self, found: list[SourceChange]) -> None: ...
 
     def action_copy(self) -> None:
         row = self.table.cursor_row
@@ -63,16 +65,16 @@ class ViewActions:
 
     @work(thread=True, group="export")
     def export_scope(self, ref: ScopeRef, result: ExportResult) -> None:
-        from axon_scopes.core.export import export_mode, write_export
+        from axon_scopes.core.export import write_export
 
-        manager = self.manager(ref)
+        service = self.service(ref)
         try:
             text = (
-                manager.export_json(ref.scope)
+                service.export_json(ref.scope)
                 if result.format == "json"
-                else manager.export_csv(ref.scope, neutralize_formulas=result.neutralize_formulas)
+                else service.export_csv(ref.scope, neutralize_formulas=result.neutralize_formulas)
             )
-            write_export(result.path, text, export_mode(manager.store_path(ref.scope)))
+            write_export(result.path, text, service.export_mode(ref.scope))
         except (OSError, ScopeError) as exc:
             self.post_message(ExportFinished(result.path, str(exc)))
             return
@@ -85,9 +87,20 @@ class ViewActions:
             self.app.notify(f"Exported to {message.path}")
 
     def action_reload(self) -> None:
+        """Re-read everything now: what changed is told as a live change would be."""
+        self.refresh_all()
+
+    @work(thread=True, exclusive=True, group="refresh")
+    def refresh_all(self) -> None:
+        found = self.source.refresh_all()
+        self.app.call_from_thread(self._reloaded, found)
+
+    def _reloaded(self, found: list[SourceChange]) -> None:
+        """Told even while live updates are paused: the operator asked for it."""
+        self.apply_changes(found)
         if self.current is not None:
-            self.load_scope(self.current, external=True, reload=True)
-        self.scan_catalog()
+            self.load_scope(self.current, external=True)
+        self.scan_scopes()
 
     def action_scope_info(self) -> None:
         from ..dialogs.confirm import MessageDialog
@@ -95,15 +108,16 @@ class ViewActions:
         ref = self.tree.cursor_ref or self.current
         if ref is None:
             return
-        manager = self.manager(ref)
-        error = manager.scope_error(ref.scope)
-        path = manager.store_path(ref.scope)
+        service = self.service(ref)
+        status = service.status(ref.scope)
+        error = status.error if status is not None else None
+        where = service.where(ref.scope)
         if error is None:
             body = Content.assemble(
                 "Scope  ",
                 safe(ref.scope, style="bold"),
                 "\nFile   ",
-                safe(str(path)),
+                safe(where),
                 "\n\nThe file is readable.",
             )
         else:
@@ -111,10 +125,10 @@ class ViewActions:
                 "Scope  ",
                 safe(ref.scope, style="bold"),
                 "\nFile   ",
-                safe(str(error.path)),
+                safe(where),
                 "\n\n",
                 Content.styled("Why it is unreadable\n", "bold $text-error"),
-                safe(error.reason, keep_layout=True),
+                safe(error, keep_layout=True),
                 "\n\nIts bytes are left exactly as they are and writes to it are refused. "
                 "Fix or move the file, then press ctrl+r.",
             )

@@ -20,12 +20,13 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
 
+from axon_scopes.core import ScopeSource
+
 from .. import changes
-from ..catalog import Catalog, ScopeRef
 from ..display import safe
 from ..keys import bindings
-from ..live import LiveReader
-from ..messages import CatalogScanned, ScopeRowsLoaded
+from ..messages import ScopeRowsLoaded, ScopesScanned
+from ..refs import ScopeRef
 from ..table.rows import Row, SortColumn
 from ..widgets.detail import DetailPane
 from ..widgets.entry_table import EntryTable
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 
 
 class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewActions):
-    """Browse and edit the scopes of a catalog."""
+    """Browse and edit the scopes of a source."""
 
     BINDINGS = bindings()
 
@@ -53,7 +54,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
 
     def __init__(
         self,
-        catalog: Catalog,
+        source: ScopeSource,
         *,
         read_only: bool,
         clock: Clock,
@@ -62,7 +63,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         max_value_bytes: int | None,
     ) -> None:
         super().__init__()
-        self.catalog = catalog
+        self.source = source
         self.read_only = read_only
         self.clock = clock
         self.cursor_blink = cursor_blink
@@ -76,10 +77,10 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         #: Counts scope loads; only the latest one's rows are shown.
         self._load_seq = 0
         self._infos: dict[ScopeRef, ScopeInfo] = {}
-        #: The catalog has been read once (its files' signatures are known).
+        #: The source has been read once (the first rows can come).
         self._scanned = False
         self._errors: dict[ScopeRef, str] = {}
-        self.init_live(LiveReader(catalog))
+        self.init_live()
         self.init_writes()
 
     # ── layout ─────────────────────────────────────────────────────────────
@@ -105,7 +106,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
 
     def on_mount(self) -> None:
         header = self.query_one(StoreHeader)
-        header.location = self.catalog.location
+        header.location = self.source.location
         header.read_only = self.read_only
         header.reading = self.table.reading = True
         self.query_one("#filter", Input).display = False
@@ -116,10 +117,10 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         self.set_timer(0.3, self._mount_footer)  # Also when no rows ever come.
         # The detail pane follows the cursor in the same frame, not one message later.
         self.table.cursor_signal.subscribe(self, lambda _row: self._update_detail(), immediate=True)
-        self.scan_catalog()
+        self.scan_scopes()
         if self.config.watching:
             header.watching = True
-            self.set_timer(self.config.WATCH_AFTER_S, self._start_watching)
+            self.set_timer(max(self.config.tuning.watch_after_s, 0.001), self._start_watching)
 
     @property
     def table(self) -> EntryTable:
@@ -137,8 +138,8 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
     def action_quit(self) -> None:
         self.app.exit()
 
-    @on(CatalogScanned)
-    def _catalog_scanned(self, message: CatalogScanned) -> None:
+    @on(ScopesScanned)
+    def _scopes_scanned(self, message: ScopesScanned) -> None:
         self._infos = {info.ref: info for info in message.infos}
         self._scanned = True
         self.tree.show(message.infos, message.base_labels)
@@ -175,15 +176,24 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
                 Content.assemble(
                     Content.styled("No Axon session files found.\n\n", "bold"),
                     "Looked for  ",
-                    safe(self.catalog.location, style="$text-accent"),
+                    safe(self.source.location, style="$text-accent"),
                     "\nin          ",
-                    safe(self.catalog.where),
+                    safe(self.source.where),
                     "\n\nPoint axon-scopes elsewhere:\n"
                     "  axon-scopes path/to/axon-server   (the server's base path)\n"
                     "  axon-scopes path/to/directory     (every store in it)\n\n"
                     "or press a to add the first entry here.",
                 )
             )
+
+    @property
+    def elsewhere(self) -> str:
+        """Where other processes' writes land, for messages: "on disk", "in Redis"."""
+        return "on disk" if self.source.kind == "files" else f"in {self.source.kind}"
+
+    def ref_for(self, scope: str) -> ScopeRef:
+        """The tree's scope of that name (the first base's, when several bases hold it)."""
+        return next(ref for ref in self._infos if ref.scope == scope)
 
     def select_scope(self, ref: ScopeRef) -> None:
         self.current = ref
@@ -325,7 +335,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
                 severity="warning",
             )
             return None
-        if row.layer == "memory" and not self.manager(self.current).capabilities.can_write_memory:
+        if row.layer == "memory" and not self.service(self.current).capabilities.can_write_memory:
             self.notify(MEMORY_READ_ONLY, severity="warning")
             return None
         return row
@@ -337,7 +347,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         if self.current is None:
             self.notify("No scope selected.", severity="warning")
             return False
-        refusal = service_refusal(self.manager(self.current).capabilities)
+        refusal = service_refusal(self.service(self.current).capabilities)
         if refusal is not None:
             self.notify(refusal, severity="warning")
             return False
@@ -386,7 +396,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
             self.notify(READ_ONLY_REASON, severity="warning")
             return
         if self.current is not None:
-            refusal = service_refusal(self.manager(self.current).capabilities)
+            refusal = service_refusal(self.service(self.current).capabilities)
             if refusal is not None:
                 self.notify(refusal, severity="warning")
                 return

@@ -18,14 +18,14 @@ from textual import work
 from axon_scopes.core import (
     Capabilities,
     MemoryEntry,
-    ScopedSessionManager,
     ScopeError,
+    ScopeService,
     WriteConflictError,
 )
 
 from .. import changes
-from ..catalog import ScopeRef
 from ..dialogs.saving import ASKING, SAVED, SaveOutcome
+from ..refs import ScopeRef
 from ..table.rows import Row
 
 if TYPE_CHECKING:
@@ -37,9 +37,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: Shown in the editor after "Edit again": saving now replaces what is on disk now.
+#: Shown in the editor after "Edit again": saving now replaces what is stored now.
 EDIT_AGAIN = (
-    "It changed on disk while you edited (see the value there now in the table); "
+    "It changed {elsewhere} while you edited (see the value there now in the table); "
     "your text is kept, and saving now replaces that value."
 )
 
@@ -74,12 +74,14 @@ class WriteFlows:
         current: ScopeRef | None
         #: How large a value may be, in bytes (stated in the dialogs; the core enforces it).
         max_value_bytes: int | None
+        #: Where other processes' writes land, for messages: "on disk", "in Redis".
+        elsewhere: str
 
-        def manager(self, ref: ScopeRef) -> ScopedSessionManager: ...
+        def service(self, ref: ScopeRef) -> ScopeService: ...
         def load_scope(
             self, ref: ScopeRef, external: bool = False, reload: bool = False
         ) -> None: ...
-        def scan_catalog(self) -> None: ...
+        def scan_scopes(self) -> None: ...
 
     def init_writes(self) -> None:
         #: What each write changed, newest last: `u` takes from the end.
@@ -113,7 +115,7 @@ class WriteFlows:
         self.refresh_after_write(ref)
 
     def refresh_after_write(self, ref: ScopeRef) -> None:
-        self.scan_catalog()
+        self.scan_scopes()
         if ref == self.current:
             self.load_scope(ref)
 
@@ -137,12 +139,12 @@ class WriteFlows:
         """Add an entry; an existing key is overwritten only if it still holds what was shown."""
         from ..dialogs.add import AddDialog
 
-        manager = self.manager(ref)
+        service = self.service(ref)
         #: What the dialog was told each key holds: the write expects exactly that.
         looked: dict[tuple[str, str], MemoryEntry | None] = {}
 
         def exists(key: str, layer: str) -> Row | None:
-            entry = manager.get(ref.scope, key, layer=layer)  # type: ignore[arg-type]
+            entry = service.get(ref.scope, key, layer=layer)  # type: ignore[arg-type]
             looked[(layer, key)] = entry
             if entry is None:
                 return None
@@ -160,7 +162,7 @@ class WriteFlows:
                 key_exists=exists,
                 save=save,
                 limit=self.max_value_bytes,
-                memory_allowed=manager.capabilities.can_write_memory,
+                memory_allowed=service.capabilities.can_write_memory,
             )
         )
 
@@ -177,12 +179,12 @@ class WriteFlows:
         """Write `value` if `key` holds `state["expected"]`; on a conflict, ask what to do."""
         from ..dialogs.conflict import ConflictDialog
 
-        manager = self.manager(ref)
+        service = self.service(ref)
         while True:
             expected = state["expected"]
             async with self.write_lock():
                 done = await self.in_thread(
-                    changes.put, manager, ref.scope, layer, key, value, step, expected
+                    changes.put, service, ref.scope, layer, key, value, step, expected
                 )
                 if isinstance(done, changes.Previous):
                     undo = changes.UndoStep(ref, f"{verb} {key!r}", (done,))
@@ -199,16 +201,18 @@ class WriteFlows:
                     opened=None if expected is None else expected.value,
                     on_disk=None if actual is None else actual.value,
                     mine=value,
+                    situation="add" if verb == "add" else "edit",
+                    elsewhere=self.elsewhere,
                 )
             )
             if choice == "mine":
                 continue
             if choice == "theirs":
-                self.app.notify("Kept the value on disk; your change was not written.")
+                self.app.notify(f"Kept the value {self.elsewhere}; your change was not written.")
                 self.refresh_after_write(ref)
                 return SaveOutcome(True)
             self.refresh_after_write(ref)
-            return SaveOutcome(False, EDIT_AGAIN)
+            return SaveOutcome(False, EDIT_AGAIN.format(elsewhere=self.elsewhere))
 
     # ── purge ──────────────────────────────────────────────────────────────
 
@@ -221,9 +225,9 @@ class WriteFlows:
         while True:
             if not await self.app.push_screen_wait(PurgeDialog(ref.scope, row, note=note)):
                 return
-            manager = self.manager(ref)
+            service = self.service(ref)
             async with self.write_lock():
-                done = await self.in_thread(changes.remove, manager, ref.scope, [row])
+                done = await self.in_thread(changes.remove, service, ref.scope, [row])
                 if isinstance(done, tuple):
                     self.wrote(
                         ref,
@@ -256,9 +260,9 @@ class WriteFlows:
         )
         if not rows:
             return
-        manager = self.manager(ref)
+        service = self.service(ref)
         async with self.write_lock():
-            done = await self.in_thread(changes.remove_unchanged, manager, ref.scope, rows)
+            done = await self.in_thread(changes.remove_unchanged, service, ref.scope, rows)
             if not isinstance(done, tuple):
                 self.failed(ref, "purge failed", done)
                 return
@@ -285,9 +289,9 @@ class WriteFlows:
                 return
             step = self.undo_stack.pop()
         while True:
-            manager = self.manager(step.ref)
+            service = self.service(step.ref)
             async with self.write_lock():
-                done = await self.in_thread(changes.restore, manager, step)
+                done = await self.in_thread(changes.restore, service, step)
                 if isinstance(done, changes.UndoStep):
                     self.wrote(step.ref, f"undone: {step.description}")
                     return
@@ -302,7 +306,9 @@ class WriteFlows:
                     exc.key,
                     opened=None if exc.expected is None else exc.expected.value,
                     on_disk=None if exc.actual is None else exc.actual.value,
-                    mine="" if back.entry is None else back.entry.value,
+                    mine=None if back.entry is None else back.entry.value,
+                    situation="undo",
+                    elsewhere=self.elsewhere,
                 )
             )
             if choice == "mine":
@@ -314,6 +320,6 @@ class WriteFlows:
                 row = Row(back.layer, base.key, base.value, base.timestamp, base.source_step)  # type: ignore[arg-type]
                 self.open_editor(step.ref, row, exc.actual)
             else:
-                self.app.notify("Kept the value on disk; the undo was not applied.")
+                self.app.notify(f"Kept the value {self.elsewhere}; the undo was not applied.")
                 self.refresh_after_write(step.ref)
             return

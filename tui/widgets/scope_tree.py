@@ -10,8 +10,8 @@ from textual.widgets.tree import TreeNode
 
 from axon_scopes.core import DEFAULT_SCOPE
 
-from ..catalog import ScopeRef
 from ..display import safe_rich
+from ..refs import ScopeRef
 
 GROUPS = (("flow:", "flows"), ("daemon:", "daemons"))
 CUSTOM_GROUP = "custom"

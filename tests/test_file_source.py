@@ -1,4 +1,4 @@
-"""The catalog opens each store once, however many threads ask at the same time."""
+"""The file source opens each store once, however many threads ask at the same time."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from axon_scopes.core import ScopedSessionManager
-from axon_scopes.tui.catalog import Catalog
+from axon_scopes.core.files.source import FileSource
 
 
 def slow_opening(opened: list[str]):
@@ -31,13 +31,13 @@ def test_concurrent_discovery_opens_each_base_once(tmp_path: Path, directory_mod
         mgr.flush("global")
     opened: list[str] = []
     target = tmp_path if directory_mode else tmp_path / "axon-server"
-    catalog = Catalog(target, manager_factory=slow_opening(opened))
+    source = FileSource(target, manager_factory=slow_opening(opened))
     results: list[list[str]] = []
     barrier = threading.Barrier(4)
 
     def scan() -> None:
         barrier.wait()
-        results.append(catalog.discover())
+        results.append(source.discover())
 
     threads = [threading.Thread(target=scan) for _ in range(4)]
     for thread in threads:
@@ -47,7 +47,7 @@ def test_concurrent_discovery_opens_each_base_once(tmp_path: Path, directory_mod
     expected = 2 if directory_mode else 1
     assert len(opened) == len(set(opened)) == expected
     assert sorted(base for found in results for base in found) == sorted(opened)
-    assert sorted(catalog.managers) == sorted(opened)
-    for base, manager in catalog.managers.items():
-        assert manager.base_path == base
-        assert manager.retrieve("global", "k") is not None
+    assert sorted(source.services()) == sorted(opened)
+    for base, service in source.services().items():
+        assert isinstance(service, ScopedSessionManager) and service.base_path == base
+        assert service.get("global", "k") is not None
