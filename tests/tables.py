@@ -108,6 +108,9 @@ class TableSource(ScopeSource):
     def __init__(self, manager: ScopedSessionManager, poll_s: float = 0.02) -> None:
         self.manager = manager
         self.poll_s = poll_s
+        #: Cleared to play an outage: the watch reports it, then the recovery.
+        self.reachable = threading.Event()
+        self.reachable.set()
 
     @property
     def location(self) -> str:
@@ -140,9 +143,16 @@ class TableSource(ScopeSource):
         stopping = threading.Event()
 
         def run() -> None:
+            connected = True
             while not stopping.wait(self.poll_s):
-                for change in self.manager.refresh():
-                    on_change(SourceChange("tables", change))
+                if self.reachable.is_set() != connected:
+                    connected = not connected
+                    if on_state is not None:
+                        detail = "" if connected else "disconnected, retrying: tables away"
+                        on_state(SourceState(connected=connected, detail=detail))
+                if connected:
+                    for change in self.manager.refresh():
+                        on_change(SourceChange("tables", change))
 
         thread = threading.Thread(target=run, name="table-poll", daemon=True)
         thread.start()

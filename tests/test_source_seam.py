@@ -7,14 +7,16 @@ is the real one, built by `make_app` from a `ScopeSource`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.widgets import TextArea
 
 from axon_scopes.core import MemoryEntry, ScopeChange, ScopedSessionManager
+from axon_scopes.tui.widgets.header import StoreHeader
 
-from .conftest import NOW, SIZE, open_app, settle
+from .conftest import NOW, SIZE, notices, open_app, settle
 from .tables import SharedTable, TableSource, TableStorage
 
 
@@ -80,3 +82,33 @@ async def test_the_app_browses_edits_and_follows_a_source_without_files(
         await settle(app, pilot)
         assert tables["global"].entries["motd"].value == "hello"
     assert os.listdir(tmp_path) == []
+
+
+async def test_a_lost_source_is_said_in_the_header_and_the_view_catches_up_when_back() -> None:
+    tables = seeded()
+    source = TableSource(client(tables))
+    app = open_app(source, watch=True)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        header = app.browser.query_one(StoreHeader)
+        source.reachable.clear()
+        assert await until(pilot, lambda: "disconnected" in str(header.render()))
+        assert "● live" not in str(header.render())
+        assert {r.key for r in app.browser.table.rows} == {"motd"}  # The last good data stays.
+        other = client(tables)
+        other.persist("global", "written.meanwhile", "v", "other")
+        other.flush("global")
+        source.reachable.set()
+        assert await until(pilot, lambda: "● live" in str(header.render()))
+        assert await until(
+            pilot, lambda: any(r.key == "written.meanwhile" for r in app.browser.table.rows)
+        )
+        assert any("disconnected, retrying" in text for text in notices(app))
+
+
+async def until(pilot: object, condition: Callable[[], bool], timeout: float = 3.0) -> bool:
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return True
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+    return condition()

@@ -29,6 +29,7 @@ from ..messages import ScopeRowsLoaded, ScopesScanned
 from ..refs import ScopeRef
 from ..table.rows import Row, SortColumn
 from ..widgets.detail import DetailPane
+from ..widgets.empty import empty_message
 from ..widgets.entry_table import EntryTable
 from ..widgets.header import StoreHeader
 from ..widgets.safe_inputs import SafeInput
@@ -49,8 +50,10 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
 
     #: Live updates are held (`p`); bound to the header, which shows it.
     paused: var[bool] = var(False)
-    #: Changed files waiting while paused; bound to the header.
+    #: Changed scopes waiting while paused; bound to the header.
     pending: var[int] = var(0)
+    #: Why the source cannot be reached now ("" when it can); bound to the header.
+    offline: var[str] = var("")
 
     def __init__(
         self,
@@ -86,7 +89,9 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
     # ── layout ─────────────────────────────────────────────────────────────
 
     def compose(self) -> ComposeResult:
-        yield StoreHeader(id="header").data_bind(BrowserScreen.paused, BrowserScreen.pending)
+        yield StoreHeader(id="header").data_bind(
+            BrowserScreen.paused, BrowserScreen.pending, BrowserScreen.offline
+        )
         with Horizontal(id="body"):
             yield ScopeTree(id="scopes")
             with Vertical(id="main"):
@@ -172,19 +177,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         self.table.display = not empty
         self.query_one(DetailPane).display = not empty
         if empty:
-            empty_widget.update(
-                Content.assemble(
-                    Content.styled("No Axon session files found.\n\n", "bold"),
-                    "Looked for  ",
-                    safe(self.source.location, style="$text-accent"),
-                    "\nin          ",
-                    safe(self.source.where),
-                    "\n\nPoint axon-scopes elsewhere:\n"
-                    "  axon-scopes path/to/axon-server   (the server's base path)\n"
-                    "  axon-scopes path/to/directory     (every store in it)\n\n"
-                    "or press a to add the first entry here.",
-                )
-            )
+            empty_widget.update(empty_message(self.source))
 
     @property
     def elsewhere(self) -> str:

@@ -40,6 +40,8 @@ class LiveUpdates:
         paused: bool
         #: Reactive on the screen, bound to the header: changes waiting while paused.
         pending: int
+        #: Reactive on the screen, bound to the header: why the source is unreachable.
+        offline: str
         query_one: Callable[..., Widget]
         post_message: Callable[..., bool]
         set_timer: Callable[..., Timer]
@@ -88,14 +90,22 @@ class LiveUpdates:
         self.apply_changes(message.changes)
 
     def on_source_state_changed(self, message: SourceStateChanged) -> None:
+        """Lost: say so once and keep saying it in the header; found again: catch up."""
         state = message.state
-        if not state.connected:
+        was = self.offline
+        self.offline = "" if state.connected else (state.detail or "disconnected, retrying")
+        if self.offline and not was:
             self.app.notify(
-                state.detail or "disconnected, retrying",
+                self.offline,
                 title=f"{self.source.location}: showing the last good data",
                 severity="error",
                 timeout=6,
             )
+        elif was and not self.offline:
+            self.app.notify(f"{self.source.location}: connected again", timeout=3)
+            self.scan_scopes()
+            if self.current is not None:
+                self.load_scope(self.current, external=True)
 
     def apply_changes(self, found: list[SourceChange]) -> None:
         """Sum changes up, refresh the tree when scopes or counts moved, reload the shown scope."""

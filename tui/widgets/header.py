@@ -20,6 +20,8 @@ class StoreHeader(Static):
     paused: reactive[bool] = reactive(False)
     pending: reactive[int] = reactive(0)
     watching: reactive[bool] = reactive(False)
+    #: Why the source cannot be reached now ("" when it can): the last good data is shown.
+    offline: reactive[str] = reactive("")
     #: Until the first scan: the counts are not known yet.
     reading: reactive[bool] = reactive(False)
 
@@ -34,7 +36,10 @@ class StoreHeader(Static):
                 f" · memory {self.memory_total:,} · store {self.store_total:,}"
             ),
         ]
-        if self.watching and not self.paused:
+        if self.offline:
+            parts.append(Content.styled("  ⚠ ", "bold $text-error"))
+            parts.append(safe(self.offline, style="bold $text-error"))
+        elif self.watching and not self.paused:
             parts.append(Content.styled("  ● live", "$text-success"))
         if self.paused:
             waiting = f" ({self.pending} waiting)" if self.pending else ""
