@@ -38,6 +38,19 @@ def other_writes(base: Path, scope: str, key: str, value: str) -> None:
     )
 
 
+async def add_entry(
+    app: ScopesApp, pilot: Any, key: str, value: str, *, memory: bool = False
+) -> None:
+    """Add an entry through the add dialog, as the operator would."""
+    await pilot.press("a")
+    app.screen.query_one("#key", Input).value = key
+    app.screen.query_one("#value", TextArea).text = value
+    if memory:
+        await pilot.click("#layer-memory")
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
+
+
 @contextmanager
 def holding_the_lock(base: Path, scope: str, key: str, value: str) -> Iterator[None]:
     """Another process holds the scope's lock; on leaving, it writes `key` and lets go.
@@ -228,12 +241,7 @@ async def test_undo_of_a_memory_write_changed_since_asks_first(tmp_path: Path) -
     app = open_app(manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("a")
-        app.screen.query_one("#key", Input).value = "scratch"
-        app.screen.query_one("#value", TextArea).text = "mine"
-        await pilot.click("#layer-memory")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await add_entry(app, pilot, "scratch", "mine", memory=True)
         manager.remember("global", "scratch", "changed", "elsewhere")
         await pilot.press("u")
         await settle(app, pilot)
@@ -266,11 +274,7 @@ async def test_undo_of_an_add_that_someone_changed_says_the_entry_would_go(tmp_p
     app = open_app(base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("a")
-        app.screen.query_one("#key", Input).value = "fresh"
-        app.screen.query_one("#value", TextArea).text = "mine"
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await add_entry(app, pilot, "fresh", "mine")
         other_writes(base, "global", "fresh", "theirs")
         await pilot.press("u")
         await settle(app, pilot)
