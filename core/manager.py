@@ -482,6 +482,10 @@ class ScopedSessionManager(ScopeService):
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         return self._subscribers.subscribe(callback)
 
+    def close(self) -> None:
+        """Release the storage's connections and threads (a Redis base withdraws its memory)."""
+        self._storage.close()
+
     # ── export ─────────────────────────────────────────────────────────────
 
     def export_json(self, scope: str) -> str:

@@ -56,8 +56,12 @@ def free_port() -> int:
 class RedisServer:
     """One `redis-server` process on 127.0.0.1; `stop` and `start` keep its port."""
 
-    def __init__(self, *, password: str | None = None, cluster: bool = False) -> None:
+    def __init__(
+        self, *, password: str | None = None, cluster: bool = False, durable: bool = False
+    ) -> None:
         self.port = free_port()
+        #: Keep the data across `stop` and `start` (an append-only file, synced each write).
+        self.durable = durable
         self.password = password
         self.cluster = cluster
         self.directory = Path(tempfile.mkdtemp(prefix=f"redis-{self.port}-"))
@@ -75,7 +79,8 @@ class RedisServer:
             "--bind", "127.0.0.1",
             "--dir", str(self.directory),
             "--save", "",
-            "--appendonly", "no",
+            "--appendonly", "yes" if self.durable else "no",
+            "--appendfsync", "always",
             "--protected-mode", "no",
             "--daemonize", "no",
             "--loglevel", "warning",
@@ -174,8 +179,8 @@ def redis_url(redis_server: RedisServer) -> str:
 
 @pytest.fixture
 def own_redis() -> Iterator[RedisServer]:
-    """A server of the test's own, started; the test may stop and start it."""
-    server = RedisServer().start()
+    """A server of the test's own, started; the test may stop and start it (data kept)."""
+    server = RedisServer(durable=True).start()
     yield server
     server.close()
 
