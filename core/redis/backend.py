@@ -88,7 +88,12 @@ class RedisBackend(StoreBackend):
         start = text.find("WRONGTYPE ")
         detail = text[start + len("WRONGTYPE ") :] if start >= 0 else text
         if "Operation against a key" in detail:
-            detail = f"{self.keys.store} is not a hash (it holds a {self._type(self.keys.store)})"
+            detail = "a key of the scope holds a value of another type"
+            for key, want in ((self.keys.store, "hash"), (self.keys.version, "string")):
+                found = self._type(key)
+                if found not in {want, "none"}:
+                    detail = f"{key} is not a {want} (it holds a {found})"
+                    break
         return self._unreadable(detail)
 
     def _type(self, key: str) -> str:
@@ -119,35 +124,70 @@ class RedisBackend(StoreBackend):
         except ValueError:
             raise self._unreadable(f"{self.keys.version} does not hold a number") from None
 
+    def _first_chunk(self) -> tuple[int, int, dict[bytes, bytes]]:
+        """The version and the first HSCAN chunk, read in one transaction (one step)."""
+
+        def read() -> list[Any]:
+            pipe = self._conn.client.pipeline(transaction=True)
+            pipe.get(self.keys.version)
+            pipe.hscan(self.keys.store, 0, count=SCAN_COUNT)
+            return pipe.execute()
+
+        raw, (cursor, chunk) = self._run(read)
+        try:
+            version = int(raw) if raw is not None else 0
+        except ValueError:
+            raise self._unreadable(f"{self.keys.version} does not hold a number") from None
+        return version, cursor, chunk
+
+    def _whole(self) -> tuple[int, dict[bytes, bytes]]:
+        """The version and the whole hash in one transaction: exact, but one long reply."""
+
+        def read() -> list[Any]:
+            pipe = self._conn.client.pipeline(transaction=True)
+            pipe.get(self.keys.version)
+            pipe.hgetall(self.keys.store)
+            return pipe.execute()
+
+        raw, chunk = self._run(read)
+        return (int(raw) if raw is not None else 0), chunk
+
     def load(self) -> Loaded:
+        """A scope that fits one HSCAN reply is read in one step with its version; a bigger
+        one chunk by chunk (the server serves others in between) and kept only if the
+        version did not move meanwhile; after two tries, in one step with HGETALL."""
         self._known = None
         client = self._conn.client
-        entries: dict[str, MemoryEntry] = {}
-        for _attempt in range(3):
-            before = self._read_version()
+        version = 0
+        for attempt in range(3):
             fields: list[bytes] = []
             values: list[bytes] = []
-            cursor = 0
-            while True:
+            if attempt == 2:
+                version, chunk = self._whole()
+                fields.extend(chunk)
+                values.extend(chunk.values())
+                break
+            version, cursor, chunk = self._first_chunk()
+            fields.extend(chunk)
+            values.extend(chunk.values())
+            if cursor == 0:
+                break
+            while cursor != 0:
                 cursor, chunk = self._run(
                     lambda c=cursor: client.hscan(self.keys.store, c, count=SCAN_COUNT)
                 )
                 fields.extend(chunk)
                 values.extend(chunk.values())
-                if cursor == 0:
-                    break
-            after = self._read_version()
-            try:
-                entries = decode_fields(fields, values)
-            except BadEntry as exc:
-                error = self._unreadable(str(exc))
-                error.version = after or None
-                raise error from None
-            if before == after:
-                self._known = after
-                return Loaded(entries, after or None)
-        # Written to all along: what was read proves nothing; the next refresh reads again.
-        return Loaded(entries, None)
+            if self._read_version() == version:
+                break
+        try:
+            entries = decode_fields(fields, values)
+        except BadEntry as exc:
+            error = self._unreadable(str(exc))
+            error.version = version or None
+            raise error from None
+        self._known = version
+        return Loaded(entries, version or None)
 
     def version(self) -> Version | None:
         try:

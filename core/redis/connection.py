@@ -145,14 +145,15 @@ def reason_for(exc: BaseException, password: str | None, db: int) -> str:
     """Why the server cannot be used, in words, for `SourceUnavailableError` and `FlushError`."""
     message = _clean(str(exc), password)
     upper = message.upper()
+    asks_auth = "NOAUTH" in upper or "AUTHENTICATION REQUIRED" in upper or "AUTHENTICATED" in upper
+    if asks_auth and password is None:
+        return "the server requires a password and the URL gives none"
     if (
         isinstance(exc, rex.AuthenticationError)
         or "WRONGPASS" in upper
         or "INVALID PASSWORD" in upper
     ):
         return "the server refused the user name or password"
-    if "NOAUTH" in upper or "AUTHENTICATION REQUIRED" in upper:
-        return "the server requires a password and the URL gives none"
     if isinstance(exc, rex.NoPermissionError) or "NOPERM" in upper:
         return f"the server refused a command to this user ({message})"
     if "DB INDEX IS OUT OF RANGE" in upper or "SELECT IS NOT ALLOWED IN CLUSTER" in upper:
