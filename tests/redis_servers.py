@@ -149,9 +149,8 @@ class RedisCluster:
         )  # fmt: skip
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            states = [node.client().execute_command("CLUSTER INFO") for node in self.nodes]
-            text = [s.decode() if isinstance(s, bytes) else str(s) for s in states]
-            if all("cluster_state:ok" in t for t in text):
+            states = [node.client().cluster("INFO") for node in self.nodes]
+            if all(state.get("cluster_state") == "ok" for state in states):
                 return self
             time.sleep(0.1)
         raise RuntimeError("the cluster did not reach cluster_state:ok")

@@ -133,7 +133,8 @@ class RedisBackend(StoreBackend):
             pipe.hscan(self.keys.store, 0, count=SCAN_COUNT)
             return pipe.execute()
 
-        raw, (cursor, chunk) = self._run(read)
+        raw, scanned = self._run(read)
+        cursor, chunk = _scanned(scanned)
         try:
             version = int(raw) if raw is not None else 0
         except ValueError:
@@ -150,7 +151,7 @@ class RedisBackend(StoreBackend):
             return pipe.execute()
 
         raw, chunk = self._run(read)
-        return (int(raw) if raw is not None else 0), chunk
+        return (int(raw) if raw is not None else 0), _pairs(chunk)
 
     def load(self) -> Loaded:
         """A scope that fits one HSCAN reply is read in one step with its version; a bigger
@@ -173,8 +174,8 @@ class RedisBackend(StoreBackend):
             if cursor == 0:
                 break
             while cursor != 0:
-                cursor, chunk = self._run(
-                    lambda c=cursor: client.hscan(self.keys.store, c, count=SCAN_COUNT)
+                cursor, chunk = _scanned(
+                    self._run(lambda c=cursor: client.hscan(self.keys.store, c, count=SCAN_COUNT))
                 )
                 fields.extend(chunk)
                 values.extend(chunk.values())
@@ -447,6 +448,19 @@ class RedisBackend(StoreBackend):
                     best[entry.key] = (entry.timestamp, stamp, entry)
         merged = [best[key][2] for key in sorted(best)]
         return PublishedMemory(merged, layers[-1][0] / 1000)
+
+
+def _pairs(found: Any) -> dict[bytes, bytes]:
+    """A hash reply as a dict (a cluster pipeline hands back the raw flat list)."""
+    if isinstance(found, dict):
+        return found
+    items = list(found)
+    return dict(zip(items[0::2], items[1::2], strict=True))
+
+
+def _scanned(found: Any) -> tuple[int, dict[bytes, bytes]]:
+    cursor, chunk = found
+    return int(cursor), _pairs(chunk)
 
 
 def encode_keys(keys: list[str]) -> bytes:
