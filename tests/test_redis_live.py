@@ -194,3 +194,37 @@ def test_a_source_that_cannot_connect_raises_a_clear_error(own_redis: RedisServe
     own_redis.stop()
     with pytest.raises(ConnectionError, match="cannot reach the server"):
         open_source(url)
+
+
+def test_a_user_refused_the_feed_polls_and_says_so(
+    redis_url: str, redis_server: RedisServer
+) -> None:
+    redis_server.client().acl_setuser(
+        "viewer",
+        enabled=True,
+        passwords=["+viewer-pass"],
+        keys=["*"],
+        commands=["+@all", "-xread", "-xrevrange"],
+    )
+    try:
+        writer = ScopedSessionManager(redis_url)
+        writer.persist("global", "a", "1", "s")
+        writer.flush("global")
+        url = redis_url.replace("redis://", "redis://viewer:viewer-pass@") + "?poll=0.2"
+        source = open_source(url)
+        source.discover()
+        recorder, stop = watched(source)
+        try:
+            recorder.wait_state(lambda s: s.live == "polling every 0.2 s")
+            assert "change feed unavailable" in recorder.states[-1].detail
+            assert "viewer-pass" not in repr(recorder.states)
+            writer.persist("global", "a", "2", "s")
+            writer.flush("global")
+            change = recorder.wait_for(lambda c: c.change.scope == "global")
+            assert change.change.changed == 1
+        finally:
+            stop()
+            source.close()
+            writer.close()
+    finally:
+        redis_server.client().acl_deluser("viewer")

@@ -184,6 +184,8 @@ class _Watcher:
         self.stop = stop
         self.mode = source.mode
         self.last_id: bytes | None = None
+        #: Why changes are polled for although the feed was asked for ("" if they are not).
+        self.detail = ""
 
     def emit(self, changes: list[SourceChange]) -> None:
         for change in changes:
@@ -211,7 +213,7 @@ class _Watcher:
                     if connected is False:
                         self.emit(self.source.refresh_all())
                     connected, backoff = True, BACKOFF_S[0]
-                    self.state(SourceState(True, "", self.live()))
+                    self.state(SourceState(True, self.detail, self.live()))
                 if self.mode == "stream":
                     self._read_feed()
                 else:
@@ -233,29 +235,34 @@ class _Watcher:
                     )
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_S[1])
-            except rex.ResponseError as exc:
-                if self.mode != "stream":
-                    raise
-                # The feed cannot be read here (an ACL, a proxy): poll the versions instead.
-                self.mode = "poll"
-                self.state(SourceState(True, f"change feed unavailable ({exc})", self.live()))
-            except ScopeError:
+            except (ScopeError, rex.RedisError):
                 self.stop.wait(backoff)
 
     def _feed_position(self) -> bytes:
         """The id of the feed's newest entry: news is what comes after it."""
         try:
-            newest = self.conn.run(lambda: self.conn.client.xrevrange(FEED_KEY, count=1))
-        except rex.ResponseError:
-            self.mode = "poll"
+            newest = self.conn.client.xrevrange(FEED_KEY, count=1)
+        except rex.ResponseError as exc:  # Refused to this user (an ACL), or not a stream.
+            self._no_feed(exc)
             return b"0-0"
+        except (*SERVER_ERRORS, rex.AuthenticationError) as exc:
+            raise self.conn.unavailable(exc) from None
         return newest[0][0] if newest else b"0-0"
+
+    def _no_feed(self, exc: Exception) -> None:
+        self.mode = "poll"
+        self.detail = f"change feed unavailable: {self.conn.reason(exc)}"
+        self.state(SourceState(True, self.detail, self.live()))
 
     def _read_feed(self) -> None:
         last = self.last_id or b"0-0"
-        reply = self.conn.run(
-            lambda: self.conn.client.xread({FEED_KEY: last}, count=1_000, block=BLOCK_MS)
-        )
+        try:
+            reply = self.conn.client.xread({FEED_KEY: last}, count=1_000, block=BLOCK_MS)
+        except rex.ResponseError as exc:
+            self._no_feed(exc)
+            return
+        except (*SERVER_ERRORS, rex.AuthenticationError) as exc:
+            raise self.conn.unavailable(exc) from None
         if not reply:
             return
         entries = reply[0][1]
