@@ -162,9 +162,11 @@ class RedisCluster:
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    yield server
-    server.close()
+    server = RedisServer()
+    try:
+        yield server.start()
+    finally:
+        server.close()
 
 
 @pytest.fixture
@@ -179,16 +181,20 @@ def redis_url(redis_server: RedisServer) -> str:
 @pytest.fixture
 def own_redis() -> Iterator[RedisServer]:
     """A server of the test's own, started; the test may stop and start it (data kept)."""
-    server = RedisServer(durable=True).start()
-    yield server
-    server.close()
+    server = RedisServer(durable=True)
+    try:
+        yield server.start()
+    finally:
+        server.close()
 
 
 @pytest.fixture(scope="session")
 def redis_cluster() -> Iterator[RedisCluster]:
-    cluster = RedisCluster().start()
-    yield cluster
-    cluster.close()
+    cluster = RedisCluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.close()
 
 
 def unique_base() -> str:

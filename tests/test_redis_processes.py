@@ -68,7 +68,7 @@ def expected_keys(me: str, ops: int) -> dict[str, str]:
 
 def run_writers(url: str, writers: int, ops: int) -> list[subprocess.Popen[bytes]]:
     start = time.time() + 2.0 + writers * 0.04
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     return [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, url, f"w{i}", str(ops), str(start)],

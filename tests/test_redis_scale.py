@@ -64,6 +64,8 @@ def check_big_scope(url: str, count: int, limit_s: float) -> None:
     reader.persist("global", "mine", "1", "s")
     reader.flush("global")
     assert loads == [] and reader.store_count("global") == count + 1
+    # Its version is exact: a refresh right after its own commit reads nothing.
+    assert reader.refresh("global") == [] and loads == []
 
 
 def test_a_hundred_thousand_entries(redis_url: str) -> None:

@@ -225,6 +225,10 @@ class RedisBackend(StoreBackend):
 
     # ── committing ─────────────────────────────────────────────────────────
 
+    def committed_version(self) -> Version | None:
+        """Exact: the store's view is the stored entries at `_known` (None: not proven)."""
+        return self._known or None
+
     def _register(self) -> None:
         """Put the scope in its base's registry (before its first data: discovery finds it)."""
         if not self._registered:

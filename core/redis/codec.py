@@ -8,6 +8,7 @@ whole hash decodes in one call by joining its values into one JSON array.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 
 import msgspec
 
@@ -17,6 +18,7 @@ _encoder = msgspec.json.Encoder()
 _one = msgspec.json.Decoder(MemoryEntry)
 _many = msgspec.json.Decoder(list[MemoryEntry])
 _keys = msgspec.json.Decoder(list[str])
+_key_of = attrgetter("key")
 
 
 class BadEntry(Exception):
@@ -61,9 +63,9 @@ def decode_fields(fields: list[bytes], values: list[bytes]) -> dict[str, MemoryE
     except (msgspec.DecodeError, UnicodeDecodeError):
         entries = None
     if entries is not None and len(entries) == len(fields):
-        keys = [entry.key for entry in entries]
+        keys = list(map(_key_of, entries))
         try:
-            names = [field.decode("utf-8") for field in fields]
+            names = list(map(bytes.decode, fields))
         except UnicodeDecodeError:
             names = None
         if names == keys:
