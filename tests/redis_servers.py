@@ -72,6 +72,10 @@ class RedisServer:
         auth = f":{self.password}@" if self.password else ""
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
+    @property
+    def socket_path(self) -> Path:
+        return self.directory / "redis.sock"
+
     def start(self) -> RedisServer:
         args = [
             require("redis-server"),
@@ -85,6 +89,8 @@ class RedisServer:
             "--daemonize", "no",
             "--loglevel", "warning",
             "--logfile", str(self.directory / "redis.log"),
+            "--unixsocket", str(self.socket_path),
+            "--unixsocketperm", "700",
         ]  # fmt: skip
         if self.password:
             args += ["--requirepass", self.password]

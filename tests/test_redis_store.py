@@ -262,3 +262,20 @@ def test_storage_from_url_takes_the_base_and_redis_py_options(redis_url: str) ->
 def test_redis_client_is_real(redis_server: RedisServer) -> None:
     assert redis_server.client().ping() is True
     assert isinstance(redis_server.client(), redis.Redis)
+
+
+def test_a_unix_socket_url_works(redis_url: str, redis_server: RedisServer) -> None:
+    url = f"unix://{redis_server.socket_path}?db=0&base=local"
+    m = manager(url)
+    m.persist("global", "k", "v", "s")
+    m.flush("global")
+    assert m.location == f"unix://{redis_server.socket_path}?base=local&db=0"
+    assert manager(redis_url + "?base=local").retrieve("global", "k").value == "v"  # type: ignore[union-attr]
+
+
+def test_a_missing_redis_server_fails_with_the_command_that_installs_it() -> None:
+    from tests.redis_servers import INSTALL, require
+
+    with pytest.raises(pytest.fail.Exception) as caught:
+        require("redis-server-that-is-not-there")
+    assert INSTALL in str(caught.value) and INSTALL == "apt-get install -y redis-server"

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import redis
 import redis.exceptions as rex
@@ -116,7 +116,7 @@ def parse_url(url: str) -> ParsedUrl:
         netloc = f"{quote(unquote(parts.username), safe='')}@{netloc}"
     shown_query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     shown_query = [(k, v) for k, v in shown_query if k not in {"password"}]
-    location = urlunsplit((parts.scheme, netloc, parts.path, urlencode(shown_query), ""))
+    location = _join(parts.scheme, netloc, parts.path, urlencode(shown_query))
     if parts.scheme == "unix":
         db_text = dict(theirs).get("db", "0")
     else:
@@ -127,10 +127,13 @@ def parse_url(url: str) -> ParsedUrl:
         raise ValueError(f"database {db_text!r} is not a number") from None
     if any(k == "password" for k, _v in theirs):
         password = dict(theirs)["password"]
-    client_url = urlunsplit(
-        (parts.scheme, parts.netloc, parts.path, urlencode(theirs), parts.fragment)
-    )
+    client_url = _join(parts.scheme, parts.netloc, parts.path, urlencode(theirs))
     return ParsedUrl(client_url, options, location, password, db)
+
+
+def _join(scheme: str, netloc: str, path: str, query: str) -> str:
+    """A URL from its parts; `unix://` keeps its two slashes with an empty host."""
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
 
 def _clean(text: str, password: str | None) -> str:

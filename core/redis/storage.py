@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import weakref
 from contextlib import suppress
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import redis.exceptions as rex
 
@@ -21,7 +21,7 @@ def with_base(location: str, base: str) -> str:
     parts = urlsplit(location)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "base"]
     query.insert(0, ("base", base))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    return f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(query)}"
 
 
 class RedisStorage(ScopeStorage):
