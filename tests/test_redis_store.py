@@ -109,9 +109,18 @@ def test_hostile_names_round_trip_without_breaking_the_layout(
     redis_url: str, redis_server: RedisServer, scope: str
 ) -> None:
     m = manager(redis_url)
+    watcher = manager(redis_url)
+    backend = watcher.store(scope).backend
+    loads: list[int] = []
+    whole = backend.load
+    backend.load = lambda: loads.append(1) or whole()  # type: ignore[method-assign]
     for i, value in enumerate(HOSTILE_VALUES):
         m.persist(scope, f"{value}#{i}", value, value)
     m.flush(scope)
+    # The scope's log names hostile keys too: a refresh naming one catches up on all.
+    [change] = watcher.refresh(scope, keys=[f"{HOSTILE_VALUES[0]}#0"])
+    assert change.added == len(HOSTILE_VALUES) and loads == []  # Read by key, not whole.
+    assert watcher.retrieve(scope, f"{HOSTILE_VALUES[3]}#3").value == HOSTILE_VALUES[3]  # type: ignore[union-attr]
     fresh = manager(redis_url)
     assert scope in fresh.list_scopes()
     stored = {e.key: (e.value, e.source_step) for e in fresh.store(scope).store_entries()}
