@@ -2,59 +2,60 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
+from multiprocessing.queues import Queue
 
 import pytest
 
-from axon_scopes.core import ScopedSessionManager
+from axon_scopes.core import ScopedSessionManager, WriteConflictError
 from axon_scopes.core.redis.layout import ScopeKeys
 from tests.redis_servers import RedisServer
 
-#: One writer: 200 operations on its own keys and on a shared counter, all through the core.
-#: Op j (j % 4): 0 persist k<j> + flush; 1 compare_and_set k<j-1>; 2 purge k<j-2> + flush
-#: when j % 8 == 2 (else persist + flush again); 3 add one to `counter` by compare_and_set
-#: (when j % 20 == 3; otherwise re-read the scope).
-WRITER = r"""
-import sys, time
-from axon_scopes.core import ScopedSessionManager, WriteConflictError
-url, me, ops, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-m = ScopedSessionManager(url, discover=False)
-while time.time() < start:
-    time.sleep(0.005)
-conflicts = 0
-for j in range(ops):
-    kind = j % 4
-    if kind == 0:
-        m.persist("global", f"{me}:k{j}", "v", me)
-        m.flush("global")
-    elif kind == 1:
-        key = f"{me}:k{j - 1}"
-        m.compare_and_set("global", key, m.retrieve("global", key), "cas", me)
-    elif kind == 2:
-        key = f"{me}:k{j - 2}"
-        if j % 8 == 2:
-            assert m.purge("global", key)
+
+def writer(url: str, me: str, ops: int, start: float, results: Queue[tuple[str, int]]) -> None:
+    """One writer process: `ops` operations on its own keys and on a shared counter.
+
+    Op j (j % 4): 0 persist k<j> + flush; 1 compare_and_set k<j-1>; 2 purge k<j-2> + flush
+    when j % 8 == 2 (else persist + flush again); 3 add one to `counter` by compare_and_set
+    when j % 20 == 3, else re-read the scope.
+    """
+    m = ScopedSessionManager(url, discover=False)
+    while time.time() < start:
+        time.sleep(0.005)
+    conflicts = 0
+    for j in range(ops):
+        kind = j % 4
+        if kind == 0:
+            m.persist("global", f"{me}:k{j}", "v", me)
+            m.flush("global")
+        elif kind == 1:
+            key = f"{me}:k{j - 1}"
+            m.compare_and_set("global", key, m.retrieve("global", key), "cas", me)
+        elif kind == 2:
+            key = f"{me}:k{j - 2}"
+            if j % 8 == 2:
+                assert m.purge("global", key)
+            else:
+                m.persist("global", key, "again", me)
+            m.flush("global")
+        elif j % 20 != 3:
+            m.refresh("global")
         else:
-            m.persist("global", key, "again", me)
-        m.flush("global")
-    elif j % 20 != 3:
-        m.refresh("global")
-    else:
-        while True:
-            seen = m.retrieve("global", "counter")
-            value = str(int(seen.value) + 1 if seen else 1)
-            try:
-                m.compare_and_set("global", "counter", seen, value, me)
-                break
-            except WriteConflictError:
-                conflicts += 1
-print(conflicts, flush=True)
-"""
+            while True:
+                seen = m.retrieve("global", "counter")
+                value = str(int(seen.value) + 1 if seen else 1)
+                try:
+                    m.compare_and_set("global", "counter", seen, value, me)
+                    break
+                except WriteConflictError:
+                    conflicts += 1
+    results.put((me, conflicts))
 
 
 def expected_keys(me: str, ops: int) -> dict[str, str]:
@@ -66,27 +67,22 @@ def expected_keys(me: str, ops: int) -> dict[str, str]:
     return out
 
 
-def run_writers(url: str, writers: int, ops: int) -> list[subprocess.Popen[bytes]]:
-    start = time.time() + 2.0 + writers * 0.04
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return [
-        subprocess.Popen(
-            [sys.executable, "-c", WRITER, url, f"w{i}", str(ops), str(start)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
+def check_writers(url: str, writers: int, ops: int) -> None:
+    """Run the writers as forked processes (each its own interpreter state and connection;
+    forked so that fifty of them do not each spend half a second importing)."""
+    context = multiprocessing.get_context("fork")
+    results: Queue[tuple[str, int]] = context.Queue()
+    start = time.time() + 1.0
+    procs = [
+        context.Process(target=writer, args=(url, f"w{i}", ops, start, results))
         for i in range(writers)
     ]
-
-
-def check_writers(url: str, writers: int, ops: int) -> None:
-    procs = run_writers(url, writers, ops)
-    conflicts = 0
     for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err.decode()[-2000:]
-        conflicts += int(out)
+        proc.start()
+    conflicts = sum(results.get(timeout=120)[1] for _ in procs)
+    for proc in procs:
+        proc.join(timeout=30)
+        assert proc.exitcode == 0
     print(f"{conflicts} conflicts retried")
     stored = {e.key: e.value for e in ScopedSessionManager(url).store("global").store_entries()}
     want: dict[str, str] = {"counter": str(writers * len(range(3, ops, 20)))}
@@ -110,7 +106,7 @@ def test_two_hundred_processes_lose_and_resurrect_nothing(redis_url: str) -> Non
 #: A writer that flushes batches of 300 keys, every key of a batch holding the batch's number.
 BATCHER = r"""
 import sys
-from axon_scopes.core import ScopedSessionManager
+from axon_scopes.core import ScopedSessionManager, WriteConflictError
 url, me = sys.argv[1], sys.argv[2]
 m = ScopedSessionManager(url, discover=False)
 print("ready", flush=True)
