@@ -57,9 +57,16 @@ class RedisServer:
     """One `redis-server` process on 127.0.0.1; `stop` and `start` keep its port."""
 
     def __init__(
-        self, *, password: str | None = None, cluster: bool = False, durable: bool = False
+        self,
+        *,
+        password: str | None = None,
+        cluster: bool = False,
+        durable: bool = False,
+        tls: bool = False,
     ) -> None:
         self.port = free_port()
+        #: Serve TLS only, with a self-signed certificate for 127.0.0.1 (`certificate`).
+        self.tls = tls
         #: Keep the data across `stop` and `start` (an append-only file, synced each write).
         self.durable = durable
         self.password = password
@@ -70,7 +77,28 @@ class RedisServer:
     @property
     def url(self) -> str:
         auth = f":{self.password}@" if self.password else ""
+        if self.tls:
+            return f"rediss://{auth}127.0.0.1:{self.port}/0?ssl_ca_certs={self.certificate}"
         return f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    @property
+    def certificate(self) -> Path:
+        return self.directory / "server.crt"
+
+    def _make_certificate(self) -> list[str]:
+        key = self.directory / "server.key"
+        if not self.certificate.exists():
+            subprocess.run(
+                [require("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                 "-keyout", str(key), "-out", str(self.certificate), "-days", "1",
+                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+            )  # fmt: skip
+        return [
+            "--port", "0", "--tls-port", str(self.port),
+            "--tls-cert-file", str(self.certificate), "--tls-key-file", str(key),
+            "--tls-ca-cert-file", str(self.certificate), "--tls-auth-clients", "no",
+        ]  # fmt: skip
 
     @property
     def socket_path(self) -> Path:
@@ -94,6 +122,8 @@ class RedisServer:
         ]  # fmt: skip
         if self.password:
             args += ["--requirepass", self.password]
+        if self.tls:
+            args += self._make_certificate()
         if self.cluster:
             args += [
                 "--cluster-enabled", "yes",
@@ -115,8 +145,14 @@ class RedisServer:
         raise RuntimeError(f"redis-server on port {self.port} did not start")
 
     def client(self, db: int = 0) -> redis.Redis:
+        tls = {"ssl": True, "ssl_ca_certs": str(self.certificate)} if self.tls else {}
         return redis.Redis(
-            host="127.0.0.1", port=self.port, db=db, password=self.password, socket_timeout=5
+            host="127.0.0.1",
+            port=self.port,
+            db=db,
+            password=self.password,
+            socket_timeout=5,
+            **tls,  # type: ignore[arg-type]
         )
 
     def stop(self) -> None:

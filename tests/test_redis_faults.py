@@ -149,3 +149,21 @@ def test_a_port_that_never_answers_times_out_clearly() -> None:
             ScopedSessionManager(f"redis://127.0.0.1:{silent.port}/0?socket_timeout=0.5")
     finally:
         silent.close()
+
+
+def test_tls_works_and_an_untrusted_certificate_is_refused() -> None:
+    server = RedisServer(tls=True, password=PASSWORD)
+    try:
+        server.start()
+        m = ScopedSessionManager(server.url)
+        m.persist("global", "k", "v", "s")
+        m.flush("global")
+        assert PASSWORD not in m.location and m.location.startswith("rediss://127.0.0.1:")
+        assert ScopedSessionManager(server.url).retrieve("global", "k").value == "v"  # type: ignore[union-attr]
+        m.close()
+        untrusted = f"rediss://:{PASSWORD}@127.0.0.1:{server.port}/0"
+        with pytest.raises(SourceUnavailableError, match="cannot reach the server") as caught:
+            ScopedSessionManager(untrusted)
+        assert "certificate" in str(caught.value) and PASSWORD not in str(caught.value)
+    finally:
+        server.close()
