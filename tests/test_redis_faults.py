@@ -167,3 +167,24 @@ def test_tls_works_and_an_untrusted_certificate_is_refused() -> None:
         assert "certificate" in str(caught.value) and PASSWORD not in str(caught.value)
     finally:
         server.close()
+
+
+def test_a_scope_recreated_after_its_data_was_lost_is_never_taken_for_the_old_one() -> None:
+    server = RedisServer()  # No persistence: a restart loses everything.
+    try:
+        server.start()
+        old = ScopedSessionManager(server.url)
+        old.persist("global", "k", "before the restart", "s")
+        old.flush("global")
+        partial = ScopedSessionManager(server.url)
+        server.stop()
+        server.start()
+        new = ScopedSessionManager(server.url)
+        new.persist("global", "k", "after the restart", "s")
+        new.flush("global")  # The same commit count as before: only the incarnation differs.
+        old.refresh("global")
+        assert old.retrieve("global", "k").value == "after the restart"  # type: ignore[union-attr]
+        partial.refresh("global", keys=["k"])
+        assert partial.retrieve("global", "k").value == "after the restart"  # type: ignore[union-attr]
+    finally:
+        server.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,16 @@ if TYPE_CHECKING:
 #: Fields asked for per HSCAN call: big enough for few round trips, small enough that
 #: the server answers other clients in between.
 SCAN_COUNT = 10_000
+#: A version: `<commits>:<incarnation>`; `EMPTY` stands for "nothing stored".
+_VERSION = re.compile(rb"\d+:\d+")
+EMPTY = b"0:0"
+
+
+def _shown(version: bytes) -> bytes | None:
+    """The version as `StoreBackend` reports it: None for nothing stored."""
+    return None if version == EMPTY else version
+
+
 #: A commit naming more keys than this logs "*" (readers then reload the scope).
 LISTED_KEYS = 1_000
 #: Commits remembered in a scope's log (what `load_keys` can catch up over).
@@ -62,7 +73,9 @@ class RedisBackend(StoreBackend):
         self._conn = storage.connection
         self.scope = scope
         self.keys = ScopeKeys(storage.base_name, scope)
-        self._known: int | None = None
+        #: The version token (`<commits>:<incarnation>`, `0:0` for nothing stored) the
+        #: store's view is exactly the stored entries at; None when that is not known.
+        self._known: bytes | None = None
         self._registered = False
         self.publisher = uuid.uuid4().hex
         #: What this backend publishes now (kept alive by the storage), or None.
@@ -115,16 +128,18 @@ class RedisBackend(StoreBackend):
 
     # ── reading ────────────────────────────────────────────────────────────
 
-    def _read_version(self) -> int:
-        raw = self._run(lambda: self._conn.client.get(self.keys.version))
+    def _token(self, raw: bytes | None) -> bytes:
+        """A version as stored (`<commits>:<incarnation>`), `0:0` for none; checked."""
         if raw is None:
-            return 0
-        try:
-            return int(raw)
-        except ValueError:
-            raise self._unreadable(f"{self.keys.version} does not hold a number") from None
+            return EMPTY
+        if _VERSION.fullmatch(raw) is None:
+            raise self._unreadable(f"{self.keys.version} does not hold a version")
+        return raw
 
-    def _first_chunk(self) -> tuple[int, int, dict[bytes, bytes]]:
+    def _read_version(self) -> bytes:
+        return self._token(self._run(lambda: self._conn.client.get(self.keys.version)))
+
+    def _first_chunk(self) -> tuple[bytes, int, dict[bytes, bytes]]:
         """The version and the first HSCAN chunk, read in one transaction (one step)."""
 
         def read() -> list[Any]:
@@ -135,13 +150,9 @@ class RedisBackend(StoreBackend):
 
         raw, scanned = self._run(read)
         cursor, chunk = _scanned(scanned)
-        try:
-            version = int(raw) if raw is not None else 0
-        except ValueError:
-            raise self._unreadable(f"{self.keys.version} does not hold a number") from None
-        return version, cursor, chunk
+        return self._token(raw), cursor, chunk
 
-    def _whole(self) -> tuple[int, dict[bytes, bytes]]:
+    def _whole(self) -> tuple[bytes, dict[bytes, bytes]]:
         """The version and the whole hash in one transaction: exact, but one long reply."""
 
         def read() -> list[Any]:
@@ -151,7 +162,7 @@ class RedisBackend(StoreBackend):
             return pipe.execute()
 
         raw, chunk = self._run(read)
-        return (int(raw) if raw is not None else 0), _pairs(chunk)
+        return self._token(raw), _pairs(chunk)
 
     def load(self) -> Loaded:
         """A scope that fits one HSCAN reply is read in one step with its version; a bigger
@@ -159,7 +170,7 @@ class RedisBackend(StoreBackend):
         version did not move meanwhile; after two tries, in one step with HGETALL."""
         self._known = None
         client = self._conn.client
-        version = 0
+        version = EMPTY
         for attempt in range(3):
             fields: list[bytes] = []
             values: list[bytes] = []
@@ -185,14 +196,14 @@ class RedisBackend(StoreBackend):
             entries = decode_fields(fields, values)
         except BadEntry as exc:
             error = self._unreadable(str(exc))
-            error.version = version or None
+            error.version = _shown(version)
             raise error from None
         self._known = version
-        return Loaded(entries, version or None)
+        return Loaded(entries, _shown(version))
 
     def version(self) -> Version | None:
         try:
-            return self._read_version() or None
+            return _shown(self._read_version())
         except StoreUnreadableError as exc:
             return ("unreadable", exc.reason)
 
@@ -210,7 +221,7 @@ class RedisBackend(StoreBackend):
             )
         except rex.ResponseError:
             return None  # A wrong type: `load` says so, and marks the scope.
-        now = int(reply[0])
+        now = bytes(reply[0])
         if reply[1] != b"ok":
             return None
         found: dict[str, MemoryEntry | None] = {}
@@ -221,13 +232,13 @@ class RedisBackend(StoreBackend):
         except (BadEntry, UnicodeDecodeError):
             return None
         self._known = now
-        return KeysLoaded(found, now or None)
+        return KeysLoaded(found, _shown(now))
 
     # ── committing ─────────────────────────────────────────────────────────
 
     def committed_version(self) -> Version | None:
         """Exact: the store's view is the stored entries at `_known` (None: not proven)."""
-        return self._known or None
+        return _shown(self._known) if self._known is not None else None
 
     def _register(self) -> None:
         """Put the scope in its base's registry (before its first data: discovery finds it)."""
@@ -252,7 +263,7 @@ class RedisBackend(StoreBackend):
         k = self.keys
         args: list[Any] = [
             uuid.uuid4().hex,
-            "" if self._known is None else self._known,
+            b"" if self._known is None else self._known,
             self._storage.base_name,
             self.scope,
             LOG_CAP,
@@ -284,7 +295,7 @@ class RedisBackend(StoreBackend):
             raise self._flush_error(exc) from None
         if reply[0] == b"conflict":
             self._raise_conflict(reply[1:], checked)
-        version = int(reply[1])
+        version = bytes(reply[1])
         if self._conn.cluster:
             self._announce(version, sets, purges, checked)
         how = reply[2]
@@ -328,7 +339,7 @@ class RedisBackend(StoreBackend):
 
     def _announce(
         self,
-        version: int,
+        version: bytes,
         sets: Mapping[str, MemoryEntry],
         purges: Collection[str],
         checked: Sequence[Change],

@@ -4,7 +4,9 @@ Every key starts with `axon-scopes:`. One scope's keys share one hash tag, so
 they live in one cluster slot and a commit touches them in one script:
 
     axon-scopes:{<base>|<scope>}:store       hash: entry key -> the entry as JSON
-    axon-scopes:{<base>|<scope>}:version     string: a counter bumped by every commit
+    axon-scopes:{<base>|<scope>}:version     string: `<commits>:<incarnation>`, bumped by
+                                             every commit (the incarnation tells a scope
+                                             re-created after a data loss from the old one)
     axon-scopes:{<base>|<scope>}:log         stream: one entry per commit, id <version>-0,
                                              naming the keys it touched (capped)
     axon-scopes:{<base>|<scope>}:done:<id>   string: a commit's result, kept for a

@@ -27,6 +27,28 @@ local function number_at(key)
   if not n then error('WRONGTYPE ' .. key .. ' does not hold a number') end
   return n
 end
+-- A scope's version is '<commits>:<incarnation>'; the incarnation (the server's time of the
+-- scope's first commit) tells a scope re-created after its data was lost from the one before.
+local function version_at(key)
+  local text = redis.call('GET', key)
+  if not text then return 0, nil end
+  local n, inc = string.match(text, '^(%d+):(%d+)$')
+  if not n then error('WRONGTYPE ' .. key .. ' does not hold a version') end
+  return tonumber(n), inc
+end
+local function token(n, inc)
+  if inc == nil then return '0:0' end
+  return string.format('%d:%s', n, inc)
+end
+-- The commit count of a version the caller knows, if it is of this incarnation (a caller
+-- that knew the scope empty knows every incarnation's start); else nil.
+local function known_count(known, inc)
+  local n, kinc = string.match(known, '^(%d+):(%d+)$')
+  if not n then return nil end
+  n = tonumber(n)
+  if n ~= 0 and kinc ~= inc then return nil end
+  return n
+end
 local function each_chunk(items, size, fn)
   local i = 1
   while i <= #items do
@@ -125,17 +147,22 @@ if #conflicts > 0 then
   return conflicts
 end
 
-local before = number_at(version)
+local before, inc = version_at(version)
+if inc == nil then
+  local t = redis.call('TIME')
+  inc = t[1] .. string.format('%06d', tonumber(t[2]))
+end
 local after = before + 1
+local stamp = token(after, inc)
 -- A log whose last id is not below the new version (the version key was reset) restarts.
 local last = redis.call('XREVRANGE', log, '+', '-', 'COUNT', 1)
 if #last > 0 and tonumber(string.match(last[1][1], '^(%d+)')) >= after then
   redis.call('DEL', log)
 end
 local others = nil
-if known ~= '' then
-  others = logged_since(log, tonumber(known), before, {}, list_cap)
-  if tonumber(known) > before then others = nil end
+local count = known_count(known, inc)
+if count ~= nil and count <= before then
+  others = logged_since(log, count, before, {}, list_cap)
 end
 
 each_chunk(set_fields, 1000, function(...) redis.call('HSET', store, ...) end)
@@ -154,22 +181,22 @@ for _, c in ipairs(checked) do
   end
   touch(c[1])
 end
-redis.call('SET', version, after)
+redis.call('SET', version, stamp)
 local listed = '*'
 if #touched <= list_cap then
   listed = '[]'
   if #touched > 0 then listed = cjson.encode(touched) end
 end
 redis.call('XADD', log, 'MAXLEN', '~', log_cap, after .. '-0', 'keys', listed)
-redis.call('SET', done, after, 'PX', 60000)
+redis.call('SET', done, stamp, 'PX', 60000)
 if feed then
   redis.call('XADD', feed, 'MAXLEN', '~', feed_cap, '*',
-    'base', base, 'scope', scope, 'version', after, 'keys', listed)
+    'base', base, 'scope', scope, 'version', stamp, 'keys', listed)
 end
 
-if known == '' or others == nil then return {'ok', after, 'reload'} end
-if #others == 0 then return {'ok', after, 'same'} end
-local reply = {'ok', after, 'keys'}
+if others == nil then return {'ok', stamp, 'reload'} end
+if #others == 0 then return {'ok', stamp, 'same'} end
+local reply = {'ok', stamp, 'keys'}
 for _, field in ipairs(others) do
   local found = redis.call('HGET', store, field)
   reply[#reply + 1] = field
@@ -190,15 +217,17 @@ for _, check in ipairs({{store, 'hash'}, {version, 'string'}, {log, 'stream'}}) 
   local bad = wrong(check[1], check[2])
   if bad then return redis.error_reply(bad) end
 end
-local now = number_at(version)
-if ARGV[1] == '' or tonumber(ARGV[1]) > now then return {now, 'reload'} end
+local now, inc = version_at(version)
+local stamp = token(now, inc)
+local count = known_count(ARGV[1], inc)
+if count == nil or count > now then return {stamp, 'reload'} end
 local fields = {}
 for i = 3, #ARGV do
   if not fields[ARGV[i]] then fields[ARGV[i]] = true; fields[#fields + 1] = ARGV[i] end
 end
-fields = logged_since(log, tonumber(ARGV[1]), now, fields, tonumber(ARGV[2]))
-if fields == nil then return {now, 'reload'} end
-local reply = {now, 'ok'}
+fields = logged_since(log, count, now, fields, tonumber(ARGV[2]))
+if fields == nil then return {stamp, 'reload'} end
+local reply = {stamp, 'ok'}
 for _, field in ipairs(fields) do
   local found = redis.call('HGET', store, field)
   reply[#reply + 1] = field

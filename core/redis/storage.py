@@ -88,25 +88,6 @@ class RedisStorage(ScopeStorage):
 
         return self.connection.run(read)
 
-    def versions(self, scopes: list[str]) -> dict[str, int]:
-        """Each scope's version (0: nothing stored), in one pipeline: what polling compares."""
-        client = self.connection.client
-
-        def read() -> dict[str, int]:
-            pipe = client.pipeline(transaction=False)
-            for name in scopes:
-                pipe.get(ScopeKeys(self._base, name).version)
-            raw = pipe.execute(raise_on_error=False) if scopes else []
-            out: dict[str, int] = {}
-            for name, value in zip(scopes, raw, strict=True):
-                try:
-                    out[name] = int(value) if value else 0
-                except (TypeError, ValueError):
-                    out[name] = -1
-            return out
-
-        return self.connection.run(read)
-
     def register(self, scope: str) -> None:
         """Add a scope (and its base) to the registries, once per process."""
         with self._mutex:
