@@ -283,9 +283,12 @@ class RedisBackend(StoreBackend):
             keys.append(FEED_KEY)  # One server: the feed is written by the same script.
         try:
             self._conn.run(self._register)
-            reply = self._conn.run(lambda: self._conn.script(scripts.COMMIT)(keys=keys, args=args))
         except SourceUnavailableError as exc:
             raise FlushError(self.location, f"{exc.reason}; {NOTHING_WRITTEN}") from None
+        try:
+            reply = self._conn.script(scripts.COMMIT)(keys=keys, args=args)
+        except (rex.AuthenticationError, rex.NoPermissionError) as exc:
+            raise self._flush_error(exc) from None
         except SERVER_ERRORS as exc:
             raise self._flush_error(exc) from None
         except rex.ResponseError as exc:

@@ -103,9 +103,12 @@ class RedisSource(ScopeSource):
                     continue
             service = self._open(base)
             with self._mutex:
-                if base not in self._services:
+                taken = base not in self._services
+                if taken:
                     self._services[base] = service
                     new.append(base)
+            if not taken:
+                service.close()  # Another thread opened it meanwhile.
         return new
 
     def services(self) -> dict[str, ScopeService]:
