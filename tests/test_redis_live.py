@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from axon_scopes.core import (
+    ReadOnlyServiceError,
     ScopedSessionManager,
     SourceChange,
     SourceOptions,
@@ -228,3 +229,20 @@ def test_a_user_refused_the_feed_polls_and_says_so(
             writer.close()
     finally:
         redis_server.client().acl_deluser("viewer")
+
+
+def test_a_read_only_source_refuses_every_write(redis_url: str) -> None:
+    writer = ScopedSessionManager(redis_url)
+    writer.persist("global", "k", "v", "s")
+    writer.flush("global")
+    source = open_source(redis_url, SourceOptions(read_only=True))
+    try:
+        source.discover()
+        service = source.service("axon-server")
+        assert service.capabilities.read_only
+        with pytest.raises(ReadOnlyServiceError):
+            service.put("global", "k", "changed", "s")
+        assert ScopedSessionManager(redis_url).retrieve("global", "k").value == "v"  # type: ignore[union-attr]
+    finally:
+        source.close()
+        writer.close()
