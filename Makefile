@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo compiled test lint bench screenshots clean
+.PHONY: demo compiled test lint bench screenshots clean redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,20 @@ compiled: $(STAMP)
 demo: compiled
 	$(BIN)/axon-scopes demo
 
-test: $(STAMP)
+# The Redis tests start their own servers on free loopback ports: they need `redis-server`
+# and `redis-cli` (Debian's redis-server package). Installed here when missing and we are root.
+REDIS_INSTALL := apt-get install -y redis-server
+redis-server:
+	@if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing redis-server (Debian's package)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(REDIS_INSTALL) -q >/dev/null || { apt-get update -q >/dev/null && $(REDIS_INSTALL) -q >/dev/null; }; \
+	else \
+		echo "redis-server is missing; install it with: sudo $(REDIS_INSTALL)" >&2; exit 1; \
+	fi
+
+test: $(STAMP) redis-server
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 

@@ -132,6 +132,15 @@ class StoreBackend(ABC):
         """Whether `publish_memory` is implemented."""
         return True
 
+    def committed_version(self) -> Version | None:
+        """The version the last `commit` left the entries at, if that proves them unchanged.
+
+        None (the default) when it cannot: a file rewritten within its timestamp tick.
+        A backend whose versions are exact counters (Redis) returns the new one, so that a
+        refresh right after a commit reads nothing.
+        """
+        return None
+
     def load_keys(self, keys: Collection[str]) -> KeysLoaded | None:
         """Read only `keys`, when the backend can do it cheaply; None when it cannot.
 

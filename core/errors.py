@@ -7,6 +7,11 @@ from pathlib import Path
 from .entry import MemoryEntry
 
 
+def _place(where: Path | str) -> Path | str:
+    """A file's path as a `Path`; a URL (`redis://…`) stays as it is."""
+    return where if isinstance(where, str) and "://" in where else Path(where)
+
+
 class ScopeError(Exception):
     """Base class of every error `core` raises on purpose."""
 
@@ -44,7 +49,7 @@ class StoreUnreadableError(ScopeError):
     """A store file that exists but cannot be decoded; its bytes are left untouched."""
 
     def __init__(self, path: Path | str, reason: str) -> None:
-        self.path = Path(path)
+        self.path = _place(path)
         self.reason = reason
         #: The storage's version of what was refused (see `StoreBackend.load`), if known.
         self.version: object | None = None
@@ -87,7 +92,7 @@ class FlushError(ScopeError, OSError):
     """A flush that failed; the file on disk is unchanged and the store stays dirty."""
 
     def __init__(self, path: Path | str, reason: str, errno_: int | None = None) -> None:
-        self.path = Path(path)
+        self.path = _place(path)
         self.reason = reason
         super().__init__(errno_, f"cannot write {self.path}: {reason}")
 

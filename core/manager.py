@@ -343,3 +343,7 @@ class ScopedSessionManager(AxonCalls, ScopeService):
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         return self._subscribers.subscribe(callback)
+
+    def close(self) -> None:
+        """Release the storage's connections and threads (a Redis base withdraws its memory)."""
+        self._storage.close()

@@ -384,8 +384,8 @@ class SessionStore:
         self._steps_shared = False
         self._set_keys.clear()
         self._purged_keys.clear()
-        # Just written, so within the storage's tick: a version would prove nothing.
-        self._version = None
+        # Just written: for files within the storage's tick, where a version proves nothing.
+        self._version = self._backend.committed_version()
 
     def _flush_memory(self) -> None:
         self._backend.publish_memory(list(self._memory.values()))
