@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo compiled test lint bench screenshots clean redis-server
+.PHONY: demo demo-redis compiled test lint bench screenshots clean redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ compiled: $(STAMP)
 
 demo: compiled
 	$(BIN)/axon-scopes demo
+
+# The same live demo over a Redis server of its own (started on a free port, stopped on quit).
+demo-redis: compiled redis-server
+	$(BIN)/python -c 'import sys; from axon_scopes.tui.demo import run_demo; sys.exit(run_demo(redis=True))'
 
 # The Redis tests start their own servers on free loopback ports: they need `redis-server`
 # and `redis-cli` (Debian's redis-server package). Installed here when missing and we are root.

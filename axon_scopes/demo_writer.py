@@ -1,12 +1,12 @@
 """The demo's background writer: another process changing the store while you watch.
 
-Some scopes are flushed atomically through `core`; `daemon:scheduler` is written
-in place, in small chunks, the way AxonServer writes (truncate, then write), so
-the app has to cope with half-written files; a scope appears now and then and
+Some scopes are flushed atomically through `core`; for files, `daemon:scheduler` is
+written in place, in small chunks, the way AxonServer writes (truncate, then write),
+so the app has to cope with half-written files; a scope appears now and then and
 another one disappears.
 
-Run as `python -m axon_scopes.demo_writer BASE_PATH`; it stops on SIGTERM, or by itself
-when its parent process goes away.
+Run as `python -m axon_scopes.demo_writer BASE` (a base path or a `redis://` URL); it
+stops on SIGTERM, or by itself when its parent process goes away.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from axon_scopes.core import MemoryEntry, ScopedSessionManager, ScopeError
+from axon_scopes.core import Change, MemoryEntry, ScopedSessionManager, ScopeError
 from axon_scopes.core.files.codec import encode_entries
 
 TICK_S = 0.8
@@ -40,6 +40,8 @@ class DemoWriter:
         self.base = base
         self.rng = random.Random(seed)
         self.mgr = ScopedSessionManager(base, publish_memory=True)
+        #: Axon's files (written in place, deleted) rather than a server.
+        self.files = "://" not in base
         self.tick = 0
         self.bursts: list[str] = []
         self.scheduler: dict[str, MemoryEntry] = {}
@@ -80,7 +82,12 @@ class DemoWriter:
         )
         self.scheduler["ticks"] = MemoryEntry("ticks", str(self.tick), now, "tick")
         self.scheduler["cron"] = MemoryEntry("cron", "*/15 * * * *", now - 3600, "init")
-        write_in_place(mgr.store_path("daemon:scheduler"), list(self.scheduler.values()))
+        if self.files:
+            write_in_place(mgr.store_path("daemon:scheduler"), list(self.scheduler.values()))
+        else:
+            for entry in self.scheduler.values():
+                mgr.persist("daemon:scheduler", entry.key, entry.value, entry.source_step)
+            mgr.flush("daemon:scheduler")
 
         # A scope appears now and then; the oldest burst goes away again.
         if self.tick % 12 == 0:
@@ -90,15 +97,17 @@ class DemoWriter:
             self.bursts.append(scope)
         if len(self.bursts) > 2:
             gone = self.bursts.pop(0)
-            path = mgr.store_path(gone)
-            path.unlink(missing_ok=True)
-            mgr.forget_scope(gone)
+            if self.files:
+                mgr.store_path(gone).unlink(missing_ok=True)
+                mgr.forget_scope(gone)
+            else:
+                mgr.commit(gone, [Change(e.key, e, None) for e in mgr.store(gone).store_entries()])
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m axon_scopes.demo_writer BASE_PATH", file=sys.stderr)
+        print("usage: python -m axon_scopes.demo_writer BASE", file=sys.stderr)
         return 2
     parent = os.getppid()
     running = True

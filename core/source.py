@@ -51,6 +51,8 @@ class SourceOptions:
 
 
 SourceListener = Callable[[SourceChange], None]
+#: What a Redis source string starts with.
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 StateListener = Callable[[SourceState], None]
 
 
@@ -139,10 +141,14 @@ def open_source(target: object = None, options: SourceOptions | None = None) -> 
     `target` may also be a `ScopedSessionManager` (an app embedded in an agent).
     """
     options = options or SourceOptions()
-    if isinstance(target, str) and target.startswith(("redis://", "rediss://", "unix://")):
+    location = getattr(target, "location", target)  # A manager: where its base lives.
+    if isinstance(location, str) and location.startswith(REDIS_SCHEMES):
+        from .manager import ScopedSessionManager
         from .redis.source import RedisSource
 
-        return RedisSource(target, options)
+        if isinstance(target, ScopedSessionManager):
+            return RedisSource.around(target, options)
+        return RedisSource(location, options)
     from .files.source import FileSource
 
     return FileSource(target, options)  # type: ignore[arg-type]

@@ -107,30 +107,52 @@ def populate(
 
 
 def run_demo(
-    *, read_only: bool = False, theme: str | None = None, watch: bool = True, writer: bool = True
+    *,
+    read_only: bool = False,
+    theme: str | None = None,
+    watch: bool = True,
+    writer: bool = True,
+    redis: bool = False,
 ) -> int:
-    """Create a demo store in a temporary directory, start a live writer, open the app on it."""
+    """Create a demo store, start a live writer, open the app on it.
+
+    The store is Axon's files in a temporary directory, or with `redis` a Redis
+    server of its own started there (stopped, with its data, when the app quits).
+    """
+    from axon_scopes.local_redis import LocalRedisError, start_local_redis
+
     from .app import make_app
 
     with tempfile.TemporaryDirectory(prefix="axon-scopes-demo-") as tmp:
-        base = Path(tmp) / DEMO_BASE
+        server: subprocess.Popen[bytes] | None = None
+        if redis:
+            try:
+                url, server = start_local_redis(Path(tmp))
+            except LocalRedisError as exc:
+                print(f"axon-scopes demo: {exc}", file=sys.stderr)
+                return 1
+            base = url
+        else:
+            base = str(Path(tmp) / DEMO_BASE)
         manager = populate(base, now=int(time.time()), live_clock=True)
-        process = (
-            subprocess.Popen(
-                [sys.executable, "-m", "axon_scopes.demo_writer", str(base)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+        processes = [p for p in (server,) if p is not None]
+        if writer:
+            processes.insert(
+                0,
+                subprocess.Popen(
+                    [sys.executable, "-m", "axon_scopes.demo_writer", base],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                ),
             )
-            if writer
-            else None
-        )
         try:
             app = make_app(manager, read_only=read_only, watch=watch, theme=theme)
             app.freeze_gc = True
             app.run()
         finally:
-            if process is not None:
+            manager.close()
+            for process in processes:  # The writer first: it writes to the server.
                 process.terminate()
                 try:
                     process.wait(timeout=5)

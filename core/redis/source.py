@@ -56,6 +56,15 @@ class RedisSource(ScopeSource):
         self._services: dict[str, ScopedSessionManager] = {}
         self._stoppers: list[Callable[[], None]] = []
 
+    @classmethod
+    def around(
+        cls, manager: ScopedSessionManager, options: SourceOptions | None = None
+    ) -> RedisSource:
+        """A source showing a live manager's base (an app embedded in an agent)."""
+        source = cls(manager.location, options)
+        source._services[manager.base_name] = manager
+        return source
+
     def __repr__(self) -> str:
         return f"<RedisSource {self.location}>"
 

@@ -182,7 +182,8 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
     @property
     def elsewhere(self) -> str:
         """Where other processes' writes land, for messages: "on disk", "in Redis"."""
-        return "on disk" if self.source.kind == "files" else f"in {self.source.kind}"
+        kind = self.source.kind
+        return {"files": "on disk", "redis": "in Redis"}.get(kind, f"in {kind}")
 
     def ref_for(self, scope: str) -> ScopeRef:
         """The tree's scope of that name (the first base's, when several bases hold it)."""

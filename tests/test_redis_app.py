@@ -1,0 +1,114 @@
+"""The app and the demo over a real Redis: the same tree, table, dialogs and live view as files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import TextArea
+
+from axon_scopes.core import ScopedSessionManager
+from axon_scopes.demo_writer import DemoWriter
+from axon_scopes.tui.demo import populate
+from axon_scopes.tui.widgets.header import StoreHeader
+from tests.redis_servers import RedisServer
+
+from .conftest import SIZE, notices, open_app, settle, static_text
+
+PASSWORD = "s3cret-pass-never-shown"
+
+
+async def until(pilot: object, condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return True
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    return condition()
+
+
+async def test_the_app_browses_edits_and_follows_redis(redis_url: str) -> None:
+    populate(redis_url).close()
+    app = open_app(redis_url, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.browser.ref_for("flow:ingest").scope == "flow:ingest"
+        assert any(r.key == "motd" for r in app.browser.table.rows)
+        app.browser.table.move_cursor_to_key(
+            next(r.row_key for r in app.browser.table.rows if r.key == "motd")
+        )
+        await pilot.press("e")
+        app.screen.query_one("#value", TextArea).text = "edited in the app"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        other = ScopedSessionManager(redis_url)
+        assert other.retrieve("global", "motd").value == "edited in the app"  # type: ignore[union-attr]
+
+        other.persist("global", "from.another.agent", "hello", "agent")
+        other.flush("global")
+        assert await until(
+            pilot, lambda: any(r.key == "from.another.agent" for r in app.browser.table.rows)
+        )
+        other.close()
+
+
+async def test_a_stopped_server_is_said_keeps_the_data_and_the_editor_text(
+    own_redis: RedisServer,
+) -> None:
+    own_redis.password = PASSWORD
+    own_redis.stop()
+    own_redis.start()
+    url = own_redis.url
+    populate(url).close()
+    app = open_app(url, watch=True)
+    app.NOTIFICATION_TIMEOUT = 60.0
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        header = app.browser.query_one(StoreHeader)
+        assert PASSWORD not in str(header.render())
+        rows = len(app.browser.table.rows)
+        own_redis.stop()
+        assert await until(pilot, lambda: "disconnected" in str(header.render()), timeout=10)
+        assert len(app.browser.table.rows) == rows  # The last good data stays on screen.
+
+        await pilot.press("e")
+        app.screen.query_one("#value", TextArea).text = "typed while it was down"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        # The write is refused with the reason; the editor stays open with the text.
+        assert app.screen.query_one("#value", TextArea).text == "typed while it was down"
+        assert "cannot reach the server" in static_text(app.screen)
+
+        own_redis.start()
+        assert await until(pilot, lambda: "● live" in str(header.render()), timeout=15)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not app.screen.query("#value")  # Saved: the editor closed.
+        check = ScopedSessionManager(url)
+        saved = [e for e in check.store("global").store_entries() if e.value.startswith("typed")]
+        assert [e.value for e in saved] == ["typed while it was down"]
+        check.close()
+        shown = " ".join(notices(app)) + str(header.render())
+        assert PASSWORD not in shown
+
+
+def test_the_demo_writer_runs_over_redis(redis_url: str) -> None:
+    populate(redis_url).close()
+    writer = DemoWriter(redis_url)
+    for _ in range(13):
+        writer.step()
+    viewer = ScopedSessionManager(redis_url)
+    assert viewer.retrieve("daemon:scheduler", "ticks").value == "13"  # type: ignore[union-attr]
+    assert "flow:burst-1" in viewer.list_scopes()
+    viewer.close()
+    writer.mgr.close()
+
+
+async def test_a_live_manager_over_redis_shows_its_memory_layer_too(redis_url: str) -> None:
+    """The demo's way in: the app embedded next to an agent's own manager."""
+    manager = populate(redis_url)
+    app = open_app(manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        layers = {r.layer for r in app.browser.table.rows}
+        assert layers == {"memory", "store"}
+        assert app.source.kind == "redis"
+    manager.close()
