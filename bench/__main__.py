@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import app_bench, core_bench
+from . import app_bench, core_bench, redis_bench
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="1k and 100k, fewer runs (≈2 min)")
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None)
     parser.add_argument("--runs", type=int, default=None)
-    parser.add_argument("--only", choices=("core", "app"), default=None)
+    parser.add_argument("--only", choices=("core", "app", "redis"), default=None)
     parser.add_argument("--markdown-out", type=Path, default=None)
     parser.add_argument("--update-readme", action="store_true")
     args = parser.parse_args(argv)
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = args.runs or (3 if args.quick else 5)
     started = time.perf_counter()
     sections: list[str] = []
-    if args.only != "core":
+    if args.only in (None, "app"):
         if not app_bench.available():
             print("app benchmark skipped: pyte is not installed (pip install -e '.[bench]')")
         else:
@@ -77,8 +77,15 @@ def main(argv: list[str] | None = None) -> int:
                 idle_seconds=10.0 if full else (5.0 if args.quick else 1.0),
             )
             sections.append("#### The app\n\n" + results.table())
-    if args.only != "app":
+    if args.only in (None, "core"):
         sections.append("#### The core\n\n" + core_bench.run(sizes, runs))
+    if args.only in (None, "redis"):
+        if not redis_bench.available():
+            raise SystemExit("redis-server is missing: `make bench` installs it (as root)")
+        redis_sizes = [s for s in sizes if s in (1_000, 100_000, 1_000_000)] or [min(sizes)]
+        sections.append(
+            "#### Redis against files\n\n" + redis_bench.run(redis_sizes, runs, full=full)
+        )
     mode = "full" if full else ("quick" if args.quick else "custom")
     report = "\n\n".join(sections) + (
         f"\n\n{mode.capitalize()} run, {runs} runs of each first-frame measure (median, min–max), "

@@ -50,7 +50,8 @@ def test_bench_runs_every_measure_at_a_tiny_size(tmp_path: Path) -> None:
         "idle CPU while watching",
         "decode + validate",
         "open a scope (read, decode, index)",
-        "persist + flush one key",
+        "persist + flush one key",  # The core's, then Redis against files.
+        "another process's write → shown",
     ]
     # Our own column always holds a measurement, never a skip or a failure note.
     for measure, ours in rows.items():
