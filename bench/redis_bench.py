@@ -174,7 +174,7 @@ def run(sizes: Sequence[int], runs: int, full: bool, log: Log = print) -> str:
                         frames["redis"],
                         frames["files"],
                         goal=frame_goal,
-                    )  # fmt: skip
+                    )
                 )
                 worse = statistics.median(rss["redis"]) > statistics.median(rss["files"])
                 rss_goal = (
