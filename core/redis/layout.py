@@ -38,6 +38,8 @@ from ..errors import InvalidScopeNameError
 PREFIX = "axon-scopes"
 BASES_KEY = f"{PREFIX}:bases"
 FEED_KEY = f"{PREFIX}:feed"
+#: Entries kept in the change feed of the database.
+FEED_CAP = 10_000
 #: Longest scope name accepted, in UTF-8 bytes (a key name is sent with every command).
 MAX_SCOPE_BYTES = 1024
 
