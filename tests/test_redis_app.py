@@ -6,9 +6,12 @@ from collections.abc import Callable
 
 from textual.widgets import TextArea
 
-from axon_scopes.core import ScopedSessionManager
+from axon_scopes.core import MemoryEntry, ScopedSessionManager
 from axon_scopes.demo_writer import DemoWriter
 from axon_scopes.tui.demo import populate
+from axon_scopes.tui.screens.loading import patched_items
+from axon_scopes.tui.table.index import RowIndex
+from axon_scopes.tui.table.rows import row_items
 from axon_scopes.tui.widgets.header import StoreHeader
 from tests.redis_servers import RedisServer
 
@@ -112,3 +115,58 @@ async def test_a_live_manager_over_redis_shows_its_memory_layer_too(redis_url: s
         assert layers == {"memory", "store"}
         assert app.source.kind == "redis"
     manager.close()
+
+
+def test_a_named_change_patches_the_shown_rows_and_anything_else_reads_the_scope() -> None:
+    entries = {k: MemoryEntry(k, f"v-{k}", 1, "s") for k in ("a", "b", "c")}
+    previous = RowIndex(list(entries.values()))
+    shown_order = list(previous.order("layer"))
+    stored = dict(entries)
+    stored["b"] = MemoryEntry("b", "changed", 2, "s")
+    stored["d"] = MemoryEntry("d", "new", 2, "s")
+    patch = patched_items(previous, frozenset({"b", "d"}), stored.get)
+    assert patch is not None
+    index = RowIndex.patched(previous, *patch)
+    assert [i.value for i in index.items] == ["v-a", "changed", "v-c", "new"]
+    assert (index.diff.added, index.diff.changed, index.diff.removed) == (1, 1, 0)
+    # The same as working the diff out from scratch.
+    full = RowIndex(index.items, previous)
+    assert (full.diff, list(full.added), list(full.changed)) == (
+        index.diff,
+        list(index.added),
+        list(index.changed),
+    )
+    assert index.order("time") == full.order("time") and index.order("key") == full.order("key")
+    assert list(index.order("layer")) == list(full.order("layer"))
+    assert list(previous.order("layer")) == shown_order  # The shown rows are left alone.
+    del stored["a"]
+    assert patched_items(previous, frozenset({"a"}), stored.get) is None  # Removed: read all.
+    with_memory = RowIndex(row_items([MemoryEntry("m", "1", 1, "s")], list(entries.values())))
+    assert patched_items(with_memory, frozenset({"b"}), stored.get) is None
+
+
+async def test_another_agents_write_to_a_big_scope_moves_one_row_and_keeps_the_cursor(
+    redis_url: str,
+) -> None:
+    writer = ScopedSessionManager(redis_url)
+    for i in range(5_000):
+        writer.persist("global", f"k.{i:05d}", f"v{i}", "seed")
+    writer.flush("global")
+    app = open_app(redis_url, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.browser.table
+        await pilot.press("down", "down", "down")
+        before = table.cursor_row
+        assert before is not None
+        writer.persist("global", "k.02500", "changed by another agent", "agent")
+        writer.flush("global")
+
+        def shown_value() -> str | None:
+            at = table.index.find(("store", "k.02500"))
+            return None if at is None else table.index.rows[at].value
+
+        assert await until(pilot, lambda: shown_value() == "changed by another agent")
+        assert table.cursor_row is not None and table.cursor_row.key == before.key
+        assert len(table.rows) == 5_000
+    writer.close()

@@ -47,6 +47,7 @@ class LiveUpdates:
         set_timer: Callable[..., Timer]
 
         def scan_scopes(self) -> None: ...
+        def patch_rows(self, ref: ScopeRef, keys: frozenset[str]) -> None: ...
         def load_scope(
             self, ref: ScopeRef, external: bool = False, reload: bool = False
         ) -> None: ...
@@ -138,7 +139,18 @@ class LiveUpdates:
         if rescan:
             self.scan_scopes()
         if self.current is not None and self.current in touched:
-            self.load_scope(self.current, external=True)
+            self._reload_shown(self.current, found)
+
+    def _reload_shown(self, ref: ScopeRef, found: list[SourceChange]) -> None:
+        """Only the keys a change feed named, when it named them all; else the whole scope."""
+        mine = [c.change for c in found if ScopeRef(c.base, c.change.scope) == ref]
+        plain = all(
+            c.keys is not None and not (c.new or c.gone or c.error or c.published) for c in mine
+        )
+        if plain:
+            self.patch_rows(ref, frozenset().union(*(c.keys or () for c in mine)))
+        else:
+            self.load_scope(ref, external=True)
 
     def _schedule_notice(self) -> None:
         """One "changed on disk" notice at most every NOTICE_S, summing what came between."""

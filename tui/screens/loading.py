@@ -18,12 +18,15 @@ from axon_scopes.core import MemoryEntry, ScopeService, ScopeSnapshot, ScopeSour
 from ..messages import ScopeRowsLoaded, ScopesScanned
 from ..refs import ScopeRef
 from ..table.index import RowIndex
-from ..table.rows import Row, SortColumn, build_rows, preview_rows, row_items
+from ..table.rows import Item, Row, SortColumn, build_rows, preview_rows, row_items
 from ..widgets.scope_tree import ScopeInfo
 
 if TYPE_CHECKING:
     from ..app import ScopesApp
     from ..widgets.entry_table import EntryTable
+
+#: A change naming more keys than this re-reads the shown scope whole.
+PATCH_KEYS = 64
 
 
 class ScopeLoading:
@@ -35,6 +38,8 @@ class ScopeLoading:
         table: EntryTable
         _shown_ref: ScopeRef | None
         _load_seq: int
+        #: When the shown scope's memory layer was published (kept by a patch).
+        _published_at: float | None
         post_message: Callable[..., bool]
 
     def service(self, ref: ScopeRef) -> ScopeService:
@@ -83,6 +88,19 @@ class ScopeLoading:
         column: SortColumn,
         preview: bool,
     ) -> None:
+        self._read_rows(seq, ref, external, reload, previous, column, preview)
+
+    def _read_rows(
+        self,
+        seq: int,
+        ref: ScopeRef,
+        external: bool,
+        reload: bool,
+        previous: RowIndex | None,
+        column: SortColumn,
+        preview: bool,
+    ) -> None:
+        """Read a scope and send its rows up (on the calling worker's thread)."""
         if reload:
             # Never raises for an unreadable scope: the snapshot then carries the reason.
             self.service(ref).refresh(ref.scope)
@@ -116,6 +134,33 @@ class ScopeLoading:
         if not get_current_worker().is_cancelled:
             index.haystack  # noqa: B018 - built here so the first filter keystroke is quick
 
+    def patch_rows(self, ref: ScopeRef, keys: frozenset[str]) -> None:
+        """Re-read only `keys` of the shown scope (a change feed named them); else all of it."""
+        table = self.table
+        if ref != self._shown_ref or table.in_preview or len(keys) > PATCH_KEYS:
+            self.load_scope(ref, external=True)
+            return
+        self._load_seq += 1
+        self._patch_rows(self._load_seq, ref, keys, table.index, table.sort_column)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _patch_rows(
+        self,
+        seq: int,
+        ref: ScopeRef,
+        keys: frozenset[str],
+        previous: RowIndex,
+        column: SortColumn,
+    ) -> None:
+        service = self.service(ref)
+        patch = patched_items(previous, keys, lambda key: service.get(ref.scope, key))
+        if patch is None:  # Not a plain change of store rows: read the scope whole.
+            self._read_rows(seq, ref, True, False, previous, column, False)
+            return
+        index = RowIndex.patched(previous, *patch)
+        index.prepare(column)
+        self.post_message(ScopeRowsLoaded(seq, ref, index, None, True, self._published_at))
+
     def _index_rows(
         self, snapshot: ScopeSnapshot, previous: RowIndex | None, column: SortColumn
     ) -> RowIndex:
@@ -134,6 +179,33 @@ class ScopeLoading:
 
     def _scope_rows(self, ref: ScopeRef) -> list[Row]:
         return build_rows(*_layers(self.service(ref).snapshot(ref.scope)))
+
+
+def patched_items(
+    previous: RowIndex, keys: frozenset[str], get: Callable[[str], MemoryEntry | None]
+) -> tuple[dict[int, Item], list[Item]] | None:
+    """The rows of `keys` as stored now: (replaced by index, appended); None if that is
+    not a plain patch (other layers shown, a row removed, key order to keep)."""
+    if previous.layers.count("store") != len(previous.layers):
+        return None  # Memory or published rows: their conflict marks depend on the store.
+    replaced: dict[int, Item] = {}
+    appended: list[Item] = []
+    for key in sorted(keys):
+        entry = get(key)
+        try:
+            at = previous.keys.index(key)  # A search in C; few keys, so few searches.
+        except ValueError:
+            at = -1
+        if entry is None:
+            if at >= 0:
+                return None  # A row removed: the full diff knows how to move the rest.
+        elif at < 0:
+            appended.append(entry)
+        else:
+            replaced[at] = entry
+    if appended and previous.ordered:
+        return None
+    return replaced, appended
 
 
 def _layers(

@@ -8,14 +8,15 @@ from bisect import insort
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from itertools import chain, compress, count, filterfalse, islice, repeat
-from operator import attrgetter, contains, is_, itemgetter, ne, not_
+from operator import attrgetter, contains, itemgetter, ne
 
 from .diff import RowDiff, align, match_keys
 from .hits import Hits
+from .order import layer_then_key as _layer_then_key
+from .order import layers_of as _layers
+from .order import rank as _rank
 from .rows import (
     HAYSTACK_SEPARATOR,
-    LAYER_RANK,
-    LAYERS,
     Item,
     Row,
     RowKey,
@@ -32,33 +33,6 @@ LIST_BELOW = 4096
 
 def _hay(row: Item) -> str:
     return f"{row.key.lower()}{HAYSTACK_SEPARATOR}{row.value.lower()}"
-
-
-def _layers(items: list[Item]) -> list[str]:
-    """Each item's layer. Most items of a big scope are bare store entries: the few
-    `Row`s among them are found in C, and only those are read one by one."""
-    layers = ["store"] * len(items)
-    for i in compress(count(), map(is_, map(type, items), repeat(Row))):
-        layers[i] = items[i].layer  # type: ignore[union-attr]
-    return layers
-
-
-def _rank(layer: str) -> int:
-    return LAYER_RANK.get(layer, len(LAYERS))
-
-
-def _layer_then_key(keys: list[str], layers: list[str]) -> list[int]:
-    """All indexes sorted by layer (memory, published, store, others) and then by key."""
-    everything = range(len(keys))
-    if not keys or layers.count(layers[0]) == len(layers):
-        return sorted(everything, key=keys.__getitem__)
-    order: list[int] = []
-    for layer in LAYERS:
-        order += sorted(compress(everything, map(layer.__eq__, layers)), key=keys.__getitem__)
-    if len(order) < len(keys):
-        others = compress(everything, map(not_, map(LAYER_RANK.__contains__, layers)))
-        order += sorted(others, key=lambda i: (layers[i], keys[i]))
-    return order
 
 
 class RowIndex:
@@ -101,6 +75,46 @@ class RowIndex:
             self.added = range(len(self.items))
         else:
             self._update_from(previous)
+
+    @classmethod
+    def patched(
+        cls, previous: RowIndex, replaced: dict[int, Item], appended: Sequence[Item]
+    ) -> RowIndex:
+        """`previous` with some rows replaced in place (same layer and key) and some appended.
+
+        What a change feed naming its keys gives: nothing to align or compare, so a
+        big scope's update costs a few list copies instead of a walk over every row.
+        """
+        index = cls([], None, ordered=previous.ordered and not appended)
+        old_n = len(previous.items)
+        items = previous.items.copy()
+        for at, item in replaced.items():
+            items[at] = item
+        items += appended
+        index.items = items
+        index.rows = VisibleRows(items, range(len(items)))
+        index.keys = previous.keys + [item.key for item in appended]
+        index.layers = previous.layers + _layers(list(appended))
+        index.base = previous
+        index.added = range(old_n, len(items))
+        index.changed = sorted(at for at, item in replaced.items() if previous.items[at] != item)
+        index.diff = RowDiff(added=len(appended), changed=len(index.changed))
+        index._moved = None
+        hay = previous._hay
+        if hay is not None:
+            hay = hay.copy()
+            for at in index.changed:
+                hay[at] = _hay(items[at])
+            hay += map(_hay, appended)
+        index._hay = hay
+        index._inherited = dict(previous._orders)
+        index._patch = (None, list(index.added), index.changed, 0)
+        touched = [items[i] for i in chain(index.added, index.changed)]
+        for width, field in (("key_width", "key"), ("step_width", "source_step")):
+            if width in previous.__dict__:
+                widest = max((len(getattr(r, field)) for r in touched), default=0)
+                index.__dict__[width] = max(previous.__dict__[width], widest)
+        return index
 
     def __len__(self) -> int:
         return len(self.items)
@@ -237,8 +251,8 @@ class RowIndex:
         if not keyed and changed:
             order = list(filterfalse(set(changed).__contains__, order))
         sort_key = self._sort_key(column)
-        if place and not isinstance(order, list):
-            order = list(order)
+        if place and (order is inherited or not isinstance(order, list)):
+            order = list(order)  # Never insert into the previous index's own list.
         for i in place:
             insort(order, i, key=sort_key)  # type: ignore[arg-type]
         return order
