@@ -57,6 +57,13 @@ class AppGroup(click.Group):
             args = self.route(args)
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # The reader went away (`| head`): not an error of ours.
+            _quiet_stdout()
+            raise click.exceptions.Exit(0) from None
+
     def route(self, args: list[str]) -> list[str]:
         index = 0
         while index < len(args):

@@ -63,10 +63,10 @@ class FileSource(ScopeSource):
             self.directory = Path(raw)
             self.pattern = FileStorage.file_pattern()
             return
-        parsed = parse_scope_file(os.path.basename(raw)) if os.path.isfile(raw) else None
+        parsed = parse_scope_file(os.path.basename(raw))
         if parsed is not None:
-            # A store (or sidecar) file: open the base it belongs to, not a base named
-            # after the file (which would look for `..axon-server__global.session.json__*`).
+            # A store (or sidecar) file's name, there or not: open the base it belongs to,
+            # not a base named after the file (`..axon-server__global.session.json__*`).
             raw = os.path.join(os.path.dirname(raw), parsed.base)
             self.scope_given = parsed.scope
         self.directory = Path(os.path.dirname(raw) or ".")
