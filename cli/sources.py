@@ -80,8 +80,7 @@ def only_service(source: ScopeSource) -> tuple[str, ScopeService]:
         )
     names = ", ".join(source.label(base) for base in services)
     raise CliError(
-        f"{source.where} holds the stores of several bases ({names}): name one, "
-        "as DIR/<base>",
+        f"{source.where} holds the stores of several bases ({names}): name one, as DIR/<base>",
         USAGE,
     )
 

@@ -178,9 +178,11 @@ def report(plans: list[Plan], fmt: str | None, *, dry_run: bool, what: str) -> N
         return
     total = sum(p.added + p.changed + p.removed for p in plans)
     verb = "would write" if dry_run else "wrote"
-    lines = [f"{p.scope}: {p.added} added, {p.changed} changed, {p.removed} removed, "
-             f"{p.unchanged} unchanged" + (f", {p.skipped} memory rows skipped" if p.skipped
-                                             else "") for p in plans]
+    lines = [
+        f"{p.scope}: {p.added} added, {p.changed} changed, {p.removed} removed, "
+        f"{p.unchanged} unchanged" + (f", {p.skipped} memory rows skipped" if p.skipped else "")
+        for p in plans
+    ]
     for line in lines:
         click.echo(output.safe(line), err=True)
     click.echo(f"{what}: {verb} {total} change{'s' if total != 1 else ''}", err=True)
@@ -248,9 +250,7 @@ def import_command(
 # ── copy ────────────────────────────────────────────────────────────────────
 
 
-def copy_scope(
-    source: ScopeService, target: ScopeService, scope: str, *, dry_run: bool
-) -> Plan:
+def copy_scope(source: ScopeService, target: ScopeService, scope: str, *, dry_run: bool) -> Plan:
     """Merge one scope's store entries into the target per key; retried if it moves meanwhile."""
     incoming = store_entries(source, scope)
     for attempt in range(COPY_ATTEMPTS):
