@@ -3,6 +3,8 @@
 Full mode (the default, `make bench`) measures 1k to 1M entries and every peer;
 `--quick` stays under about two minutes: 1k and 100k, fewer runs, no peer
 keystrokes. `--sizes` with small numbers is how the test suite keeps it working.
+The command line's row is measured at 100,000 entries, the size its goal names:
+in full and quick runs, with `--only cli`, or when `--sizes` includes 100000.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import app_bench, core_bench
+from . import app_bench, cli_bench, core_bench
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="1k and 100k, fewer runs (≈2 min)")
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None)
     parser.add_argument("--runs", type=int, default=None)
-    parser.add_argument("--only", choices=("core", "app"), default=None)
+    parser.add_argument("--only", choices=("core", "app", "cli"), default=None)
     parser.add_argument("--markdown-out", type=Path, default=None)
     parser.add_argument("--update-readme", action="store_true")
     args = parser.parse_args(argv)
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = args.runs or (3 if args.quick else 5)
     started = time.perf_counter()
     sections: list[str] = []
-    if args.only != "core":
+    if args.only not in ("core", "cli"):
         if not app_bench.available():
             print("app benchmark skipped: pyte is not installed (pip install -e '.[bench]')")
         else:
@@ -77,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
                 idle_seconds=10.0 if full else (5.0 if args.quick else 1.0),
             )
             sections.append("#### The app\n\n" + results.table())
-    if args.only != "app":
+    if args.only in (None, "core"):
         sections.append("#### The core\n\n" + core_bench.run(sizes, runs))
+    if args.only == "cli" or (args.only is None and cli_bench.SIZE in sizes):
+        sections.append("#### Command line\n\n" + cli_bench.run(max(runs, 9)))
     mode = "full" if full else ("quick" if args.quick else "custom")
     report = "\n\n".join(sections) + (
         f"\n\n{mode.capitalize()} run, {runs} runs of each first-frame measure (median, min–max), "
