@@ -10,7 +10,7 @@ import click
 from . import output
 from .errors import CONFLICT, NOT_FOUND, UNREADABLE, USAGE, CliError, reported
 from .output import format_options
-from .sources import check_name, existing, only_service, open_source, source_options
+from .sources import SOURCE, check_name, existing, only_service, open_source, source_options
 
 if TYPE_CHECKING:
     from axon_scopes.core import MemoryEntry, ScopeService, ScopeSnapshot, ScopeSource
@@ -85,7 +85,7 @@ def short(text: str | None, limit: int = 60) -> str:
 
 
 @click.command("ls")
-@click.argument("source")
+@click.argument("source", type=SOURCE)
 @format_options("json", "jsonl", "csv")
 @source_options
 def ls_command(source: str, fmt: str | None, read_only: bool, max_file_size: int | None) -> None:
@@ -133,7 +133,7 @@ def ls_command(source: str, fmt: str | None, read_only: bool, max_file_size: int
 
 
 @click.command("get")
-@click.argument("source")
+@click.argument("source", type=SOURCE)
 @click.argument("scope")
 @click.argument("key")
 @click.option("--layer", type=LAYERS, default="store", show_default=True)
@@ -184,7 +184,7 @@ def read_value(value: str) -> str:
 
 
 @click.command("set")
-@click.argument("source")
+@click.argument("source", type=SOURCE)
 @click.argument("scope")
 @click.argument("key")
 @click.argument("value")
@@ -246,7 +246,7 @@ def set_command(
 
 
 @click.command("rm")
-@click.argument("source")
+@click.argument("source", type=SOURCE)
 @click.argument("scope")
 @click.argument("keys", nargs=-1)
 @click.option("--query", "-q", default=None, help="every entry whose key or value holds Q")
@@ -347,7 +347,7 @@ def chosen_layers(layer: str) -> tuple[str, ...]:
 
 
 @click.command("entries")
-@click.argument("source")
+@click.argument("source", type=SOURCE)
 @click.argument("scope")
 @click.option("--query", "-q", default=None, help="only entries whose key or value holds Q")
 @click.option(
@@ -410,7 +410,7 @@ def export_bytes(
 
 
 @click.command("export")
-@click.argument("source")
+@click.argument("source", type=SOURCE)
 @click.argument("scope")
 @click.option(
     "--format",

@@ -35,6 +35,10 @@ class SizeType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+#: A source argument: a path (completed as one by the shell) or a URL.
+SOURCE = click.Path(path_type=str)
+
+
 def source_options(func: F) -> F:
     """Options every command that opens a source takes."""
     func = click.option(

@@ -19,7 +19,7 @@ import click
 
 from .commands import memory_layer
 from .errors import reported
-from .sources import check_name, open_source, source_options
+from .sources import SOURCE, check_name, open_source, source_options
 
 if TYPE_CHECKING:
     from axon_scopes.core import MemoryEntry, ScopeService, SourceChange
@@ -69,7 +69,7 @@ def line(
 
 
 @click.command("tail")
-@click.argument("source")
+@click.argument("source", type=SOURCE)
 @click.argument("scopes", nargs=-1)
 @click.option(
     "--interval",

@@ -14,7 +14,7 @@ import click
 from . import output
 from .errors import CONFLICT, UNREADABLE, USAGE, CliError, reported
 from .output import format_options
-from .sources import check_name, existing, only_service, open_source, source_options
+from .sources import SOURCE, check_name, existing, only_service, open_source, source_options
 
 if TYPE_CHECKING:
     from axon_scopes.core import Change, MemoryEntry, ScopeService
@@ -189,7 +189,7 @@ def report(plans: list[Plan], fmt: str | None, *, dry_run: bool, what: str) -> N
 
 
 @click.command("import")
-@click.argument("source")
+@click.argument("source", type=SOURCE)
 @click.argument("scope")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
@@ -268,8 +268,8 @@ def copy_scope(source: ScopeService, target: ScopeService, scope: str, *, dry_ru
 
 
 @click.command("copy")
-@click.argument("src")
-@click.argument("dst")
+@click.argument("src", type=SOURCE)
+@click.argument("dst", type=SOURCE)
 @click.option("--scope", "scopes", multiple=True, help="only this scope (repeatable)")
 @click.option("--dry-run", is_flag=True, help="show what would change; write nothing")
 @format_options("json", "jsonl", "csv")
