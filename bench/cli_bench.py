@@ -87,8 +87,7 @@ def run(runs: int = 5, size: int = SIZE) -> str:
     else:
         jq_cell, ratio_cell, goal = "jq not installed (skipped)", "", f"≤ {GOAL}×"
     rows.append(
-        f"| `get` one key | {size:,} | {fmt(samples['ours'])} | {jq_cell} | {ratio_cell} "
-        f"| {goal} |"
+        f"| `get` one key | {size:,} | {fmt(samples['ours'])} | {jq_cell} | {ratio_cell} | {goal} |"
     )
     rows.append(f"| of which: interpreter start-up | — | {fmt(samples['floor'])} | | | |")
     rows.append(
