@@ -98,11 +98,15 @@ def ls_command(source: str, fmt: str | None, read_only: bool, max_file_size: int
     with reported():
         for base, service in src.services().items():
             for status in service.scopes():
+                memory = status.memory_count
+                if status.published and not memory:
+                    published = service.published_memory(status.scope)
+                    memory = len(published.entries) if published is not None else 0
                 records.append(
                     {
                         "base": src.label(base),
                         "scope": status.scope,
-                        "memory": status.memory_count,
+                        "memory": memory,
                         "store": status.store_count,
                         "published": status.published,
                         "status": "unreadable" if status.error else "ok",
@@ -208,6 +212,8 @@ def set_command(
     max_file_size: int | None,
 ) -> None:
     """Write KEY = VALUE (`-`: read stdin) in SCOPE; a store write is stored at once.
+
+    A VALUE that starts with `-` goes after `--`: `set SRC SCOPE KEY -- -5`.
 
     A scope that does not exist is created. With `--expect OLD` or `--absent` the
     write is checked at the moment of writing and refused (exit 4) if the key

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .errors import EXIT_CODES
+from .errors import EXIT_CODES, one_line
 from .sources import SizeType
 
 HELP = """\
@@ -151,6 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
         result = cli.main(args=args, prog_name="axon-scopes", standalone_mode=False)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "axon-scopes"
+        message = one_line(exc.format_message())
+        click.echo(f"axon-scopes: {message} (see '{where} --help')", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
