@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .errors import NOT_FOUND, UNREADABLE, USAGE, CliError, reported
+from .errors import NOT_FOUND, UNREACHABLE, UNREADABLE, USAGE, CliError, reported
 
 if TYPE_CHECKING:
     from axon_scopes.core import ScopeService, ScopeSource, ScopeStatus
@@ -66,7 +66,12 @@ def open_source(
         read_only=read_only, max_file_bytes=max_file_size, max_value_bytes=max_value_size
     )
     with reported():
-        source = open_any(target, options)
+        try:
+            source = open_any(target, options)
+        except ImportError as exc:  # A kind of source this installation lacks (a driver).
+            raise CliError(
+                f"{target}: cannot open this kind of source here: {exc}", UNREACHABLE
+            ) from None
         source.discover()
     return source
 

@@ -112,6 +112,13 @@ def tail_command(
     signal.signal(signal.SIGTERM, finish)
     with reported():
         stop = src.watch(events.put, reconcile_s=interval)
+    if sys.stderr.isatty():
+        count = len(last)
+        click.echo(
+            f"axon-scopes: following {count} scope{'s' * (count != 1)} in {src.where} "
+            "(Ctrl-C to stop)",
+            err=True,
+        )
     try:
         while True:
             try:

@@ -46,7 +46,12 @@ def run_app(
     options = SourceOptions(read_only=read_only, max_file_bytes=max_file_bytes)
     try:
         with reported():
-            source = open_source(target, options)
+            try:
+                source = open_source(target, options)
+            except ImportError as exc:  # A kind of source this installation lacks.
+                raise CliError(
+                    f"{target}: cannot open this kind of source here: {exc}", 6
+                ) from None
     except CliError as exc:
         exc.show()
         return exc.exit_code
