@@ -104,10 +104,10 @@ def check_name(scope: str) -> None:
 
 def existing(service: ScopeService, scope: str, *, readable: bool = True) -> ScopeStatus:
     """The scope's status; exits 3 if it is not there and 5 if it cannot be read."""
-    check_name(scope)
     with reported():
         status = service.status(scope)
     if status is None:
+        check_name(scope)  # A name no store could hold is bad usage, not a missing scope.
         raise CliError(f"no scope {scope!r}", NOT_FOUND)
     if readable and status.error is not None:
         raise CliError(f"scope {scope!r} is unreadable: {status.error}", UNREADABLE)

