@@ -248,3 +248,18 @@ def test_read_only_refuses_every_write(srv: Path) -> None:
 def test_the_memory_layer_of_files_cannot_be_written_from_a_command(srv: Path) -> None:
     refused = run("set", srv / "axon-server", "global", "k", "v", "--layer", "memory")
     assert refused.returncode == USAGE and "memory layer" in one_line_error(refused)
+
+
+def test_a_published_memory_layer_is_read_as_the_memory_layer(tmp_path: Path) -> None:
+    server = ScopedSessionManager(str(tmp_path / "axon-server"), publish_memory=True)
+    server.remember("global", "draft", "in memory", "step")
+    server.put("global", "kept", "stored", "step")
+    server.flush("global")
+    assert run("get", tmp_path / "axon-server", "global", "draft", "--layer", "memory").stdout == (
+        "in memory"
+    )
+    document = json.loads(run("entries", tmp_path / "axon-server", "global", "--json").stdout)
+    assert [(e["layer"], e["key"]) for e in document["entries"]] == [
+        ("memory", "draft"),
+        ("store", "kept"),
+    ]
