@@ -34,6 +34,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@command -v jq >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq jq; }
+	$(BIN)/python -m compileall -q cli
 	$(BIN)/python -m bench --update-readme
 
 clean:
