@@ -7,6 +7,7 @@ key whose entry differs from it.
 
 from __future__ import annotations
 
+import gc
 import json
 import queue
 import signal
@@ -93,6 +94,7 @@ def tail_command(
     source_step. Each line is flushed as it is written. Ends (exit 0) on Ctrl-C,
     SIGTERM or when the reader closes the pipe.
     """
+    gc.enable()  # Runs for long (see `axon_scopes.cli`).
     for scope in scopes:
         check_name(scope)
     wanted = set(scopes) or None

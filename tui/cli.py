@@ -20,7 +20,11 @@ def run_app(
     max_file_size: int | None = None,
 ) -> int:
     """Open the app on `target` (None: the demo); returns its exit code."""
+    import gc
+
     import click
+
+    gc.enable()  # The console script turns it off for its short-lived commands.
 
     from axon_scopes.cli.errors import CliError, reported
     from axon_scopes.core import DEFAULT_MAX_FILE_BYTES, SourceOptions, open_source
