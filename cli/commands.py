@@ -255,9 +255,16 @@ def set_command(
 @click.argument("source", type=SOURCE)
 @click.argument("scope")
 @click.argument("keys", nargs=-1)
-@click.option("--query", "-q", default=None, help="every entry whose key or value holds Q")
+@click.option(
+    "--query", "-q", metavar="Q", default=None, help="every entry whose key or value holds Q"
+)
 @click.option("--layer", type=LAYERS, default="store", show_default=True)
-@click.option("--expect", metavar="OLD", default=None, help="remove only entries holding OLD")
+@click.option(
+    "--expect",
+    metavar="OLD",
+    default=None,
+    help="each entry must hold OLD, or nothing is removed (exit 4)",
+)
 @click.option("--missing-ok", is_flag=True, help="a KEY that is not there is no error")
 @click.option("--dry-run", is_flag=True, help="show what would go; remove nothing")
 @format_options("json", "jsonl", "csv")
@@ -355,7 +362,9 @@ def chosen_layers(layer: str) -> tuple[str, ...]:
 @click.command("entries")
 @click.argument("source", type=SOURCE)
 @click.argument("scope")
-@click.option("--query", "-q", default=None, help="only entries whose key or value holds Q")
+@click.option(
+    "--query", "-q", metavar="Q", default=None, help="only entries whose key or value holds Q"
+)
 @click.option(
     "--layer", type=click.Choice(["both", "store", "memory"]), default="both", show_default=True
 )
