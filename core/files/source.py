@@ -47,7 +47,10 @@ class FileSource(ScopeSource):
         #: The one base path given (not a directory); its manager opens in `discover`.
         self._base_path: str | None = None
         self._stop: Callable[[], None] | None = None
+        #: The scope of the session file given instead of a base path, if one was.
+        self.scope_given: str | None = None
         if isinstance(target, ScopedSessionManager):
+            self.given = target.base_path
             self.directory = target.directory
             self._managers[target.base_path] = target
             self.pattern = FileStorage.file_pattern(target.base_name)
@@ -55,8 +58,6 @@ class FileSource(ScopeSource):
         raw = os.fspath(target) if target is not None else DEFAULT_BASE
         #: What the user gave, for messages.
         self.given = raw
-        #: The scope of the session file given instead of a base path, if one was.
-        self.scope_given: str | None = None
         if os.path.isdir(raw) or raw.endswith(_SEPARATORS):
             # `dir/` names a directory even before it exists (never the base name "").
             self.directory_mode = True
@@ -95,16 +96,15 @@ class FileSource(ScopeSource):
         directory = os.fspath(self.directory)
         if os.path.isdir(directory):
             return
-        location = getattr(self, "given", self.location)
         if os.path.lexists(directory):
-            raise SourceUnavailableError(location, f"{directory} is not a directory")
+            raise SourceUnavailableError(self.given, f"{directory} is not a directory")
         # The nearest part of the path that exists says which of the two it is.
         parent = os.path.dirname(os.path.abspath(directory))
         while parent and not os.path.lexists(parent):
             parent = os.path.dirname(parent)
         if parent and not os.path.isdir(parent):
-            raise SourceUnavailableError(location, f"{parent} is a file, not a directory")
-        raise SourceUnavailableError(location, f"no such directory: {directory}")
+            raise SourceUnavailableError(self.given, f"{parent} is a file, not a directory")
+        raise SourceUnavailableError(self.given, f"no such directory: {directory}")
 
     def describe_empty(self) -> str:
         return f"No store files matching {self.pattern} in {self.where}."
