@@ -263,3 +263,41 @@ def test_a_published_memory_layer_is_read_as_the_memory_layer(tmp_path: Path) ->
         ("memory", "draft"),
         ("store", "kept"),
     ]
+
+
+def test_a_large_copy_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+    import subprocess
+
+    from tests.test_cli_support import AXON
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    entries = [
+        {"key": f"k{i:05d}", "value": f"v{i}", "timestamp": 1_763_900_000 + i, "source_step": "s"}
+        for i in range(10_000)
+    ]
+    (tmp_path / "a" / ".axon-server__global.session.json").write_text(json.dumps(entries))
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [AXON, "copy", tmp_path / "a" / "axon-server", tmp_path / "b" / "axon-server"],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # The terminal closed with the process.
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert process.wait(timeout=30) == 0
+    os.close(leader)
+    text = seen.decode("utf-8", "replace")
+    assert "copying" in text and "10000/10000" in text
+    assert "global: 10000 added" in text
+    assert len(stored(tmp_path / "b", "global")) == 10_000
