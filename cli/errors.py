@@ -47,8 +47,10 @@ class CliError(click.ClickException):
 
 
 def one_line(text: str) -> str:
-    """Messages may quote stored text: keep them on one line."""
-    return " ".join(str(text).split())
+    """Messages quote stored text, paths and names: one line, nothing that steers a terminal."""
+    from .output import safe
+
+    return safe(" ".join(str(text).split()))
 
 
 def code_for(exc: BaseException) -> int:
