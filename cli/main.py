@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from .errors import EXIT_CODES, one_line
-from .sources import SizeType
+from .sources import source_options
 
 HELP = """\
 Browse and edit the scoped session state of an Axon server, or script it.
@@ -85,18 +85,10 @@ class AppGroup(click.Group):
 def app_options(func: Any) -> Any:
     """The interactive app's options, as `axon-scopes SOURCE` has always taken them."""
     func = click.option(
-        "--max-file-size",
-        type=SizeType(),
-        default=None,
-        metavar="SIZE",
-        help="leave bigger store files unread, marked unreadable (default: 1 GiB; "
-        "e.g. 512MiB, 4GiB)",
-    )(func)
-    func = click.option(
         "--no-watch", is_flag=True, help="do not reload when other processes write"
     )(func)
     func = click.option("--theme", default=None, help="Textual theme, e.g. textual-light")(func)
-    return click.option("--read-only", is_flag=True, help="disable every write action")(func)
+    return source_options(func)
 
 
 @click.group(

@@ -46,7 +46,8 @@ def source_options(func: F) -> F:
         type=SizeType(),
         default=None,
         metavar="SIZE",
-        help="leave bigger store files unread, as unreadable (default 1 GiB)",
+        help="leave bigger store files unread, marked unreadable (default: 1 GiB; "
+        "e.g. 512MiB, 4GiB)",
     )(func)
     return click.option("--read-only", is_flag=True, help="refuse every write")(func)
 
