@@ -10,7 +10,15 @@ import click
 from . import output
 from .errors import CONFLICT, NOT_FOUND, UNREADABLE, USAGE, CliError, reported
 from .output import format_options
-from .sources import SOURCE, check_name, existing, only_service, open_source, source_options
+from .sources import (
+    SOURCE,
+    check_name,
+    existing,
+    only_service,
+    open_source,
+    readable_snapshot,
+    source_options,
+)
 
 if TYPE_CHECKING:
     from axon_scopes.core import MemoryEntry, ScopeService, ScopeSnapshot, ScopeSource
@@ -341,10 +349,7 @@ def scope_records(
 ) -> list[dict[str, Any]]:
     """Both layers (or those asked for) of a readable scope: memory, then store, each by key."""
     existing(service, scope)
-    with reported():
-        snapshot = service.snapshot(scope)
-    if snapshot.error is not None:
-        raise CliError(f"scope {scope!r} is unreadable: {snapshot.error}", UNREADABLE)
+    snapshot = readable_snapshot(service, scope)
     records = []
     for layer in layers:
         found = layer_entries(snapshot, layer)
@@ -412,11 +417,7 @@ def export_bytes(
         from axon_scopes.core.files.codec import encode_entries
 
         existing(service, scope)
-        with reported():
-            snapshot = service.snapshot(scope)
-        if snapshot.error is not None:
-            raise CliError(f"scope {scope!r} is unreadable: {snapshot.error}", UNREADABLE)
-        store = sorted(snapshot.store, key=lambda e: e.key)
+        store = sorted(readable_snapshot(service, scope).store, key=lambda e: e.key)
         return encode_entries(store) if store else b"[]"
     rows = [ScopedEntry(**r) for r in scope_records(service, scope, ("memory", "store"))]
     if fmt == "csv":

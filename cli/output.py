@@ -118,25 +118,19 @@ def csv_rows(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
 
 
 def emit(
-    fmt: str | None,
+    fmt: str,
     headers: Sequence[str],
     records: Sequence[dict[str, Any]],
     *,
     document: object = None,
-    wide: int = -1,
-    shown: Callable[[dict[str, Any]], Sequence[object]] | None = None,
 ) -> None:
-    """Write `records` (dicts keyed by `headers`) in the format asked for.
+    """Write `records` (dicts keyed by `headers`) as `--json`, `--jsonl` or `--csv`.
 
-    `document` is what `--json` prints (default: the list of records); `shown`
-    turns a record into a table row (default: its fields in header order).
+    `document` is what `--json` prints (default: the list of records).
     """
     if fmt == "json":
         json_document(records if document is None else document)
     elif fmt == "jsonl":
         json_lines(records)
-    elif fmt == "csv":
-        csv_rows(headers, ([r[h] for h in headers] for r in records))
     else:
-        row = shown or (lambda r: [r[h] for h in headers])
-        table(headers, (row(r) for r in records), wide=wide)
+        csv_rows(headers, ([r[h] for h in headers] for r in records))

@@ -14,7 +14,7 @@ import click
 from .errors import NOT_FOUND, UNREACHABLE, UNREADABLE, USAGE, CliError, reported
 
 if TYPE_CHECKING:
-    from axon_scopes.core import ScopeService, ScopeSource, ScopeStatus
+    from axon_scopes.core import ScopeService, ScopeSnapshot, ScopeSource, ScopeStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,3 +113,12 @@ def existing(service: ScopeService, scope: str, *, readable: bool = True) -> Sco
     if readable and status.error is not None:
         raise CliError(f"scope {scope!r} is unreadable: {status.error}", UNREADABLE)
     return status
+
+
+def readable_snapshot(service: ScopeService, scope: str) -> ScopeSnapshot:
+    """The scope now; exits 5 if its stored data cannot be read (its bytes stay untouched)."""
+    with reported():
+        snapshot = service.snapshot(scope)
+    if snapshot.error is not None:
+        raise CliError(f"scope {scope!r} is unreadable: {snapshot.error}", UNREADABLE)
+    return snapshot

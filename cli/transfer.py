@@ -12,9 +12,17 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import output
-from .errors import CONFLICT, UNREADABLE, USAGE, CliError, reported
+from .errors import CONFLICT, USAGE, CliError, reported
 from .output import format_options
-from .sources import SOURCE, check_name, existing, only_service, open_source, source_options
+from .sources import (
+    SOURCE,
+    check_name,
+    existing,
+    only_service,
+    open_source,
+    readable_snapshot,
+    source_options,
+)
 
 if TYPE_CHECKING:
     from axon_scopes.core import Change, MemoryEntry, ScopeService
@@ -80,11 +88,7 @@ def plan(
 
 def store_entries(service: ScopeService, scope: str) -> dict[str, MemoryEntry]:
     """A scope's store layer by key; an unreadable scope exits 5 (its bytes are not touched)."""
-    with reported():
-        snapshot = service.snapshot(scope)
-    if snapshot.error is not None:
-        raise CliError(f"scope {scope!r} is unreadable: {snapshot.error}", UNREADABLE)
-    return {e.key: e for e in snapshot.store}
+    return {e.key: e for e in readable_snapshot(service, scope).store}
 
 
 # ── reading an import ───────────────────────────────────────────────────────
