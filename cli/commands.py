@@ -474,6 +474,3 @@ def export_command(
 
     with reported():
         write_export(Path(output_path), data.decode("utf-8"), service.export_mode(scope))
-
-
-COMMANDS = [ls_command, get_command, set_command, rm_command, entries_command, export_command]

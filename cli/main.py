@@ -49,8 +49,34 @@ def _epilog() -> str:
     return f"\b\nExit codes:\n{codes}"
 
 
+#: The scripting commands, by name, and the module of each: loaded only when run (or
+#: listed), so a command starts without importing the others.
+LAZY_COMMANDS = {
+    "ls": "commands",
+    "get": "commands",
+    "set": "commands",
+    "rm": "commands",
+    "entries": "commands",
+    "export": "commands",
+    "import": "transfer",
+    "copy": "transfer",
+    "tail": "tail",
+}
+
+
 class AppGroup(click.Group):
     """A group whose first positional argument, if not a command, is the app's SOURCE."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            from importlib import import_module
+
+            module = import_module(f"{__package__}.{LAZY_COMMANDS[cmd_name]}")
+            self.add_command(getattr(module, f"{cmd_name}_command"))
+        return self.commands.get(cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not ctx.resilient_parsing:  # Shell completion sees the words as typed.
@@ -73,7 +99,7 @@ class AppGroup(click.Group):
             if word.startswith("-") and word != "-":
                 index += 2 if word in _VALUE_OPTIONS else 1
                 continue
-            if word not in self.commands:
+            if word not in self.commands and word not in LAZY_COMMANDS:
                 return ["open", *args]
             # A command after app-style options (`--read-only demo`): the options are its own.
             return args if index == 0 else [word, *args[:index], *args[index + 1 :]]
@@ -125,17 +151,6 @@ def demo_command(
     from axon_scopes.tui.cli import run_app
 
     sys.exit(run_app(None, read_only, theme, not no_watch, max_file_size))
-
-
-def _register() -> None:
-    from . import commands, tail, transfer
-
-    for module in (commands, transfer, tail):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,14 +8,10 @@ the exact text.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
@@ -62,6 +58,8 @@ def format_options(*formats: str) -> Callable[[F], F]:
 
 def when(timestamp: int) -> str:
     """A store timestamp (seconds) as UTC time for people."""
+    from datetime import UTC, datetime
+
     try:
         return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
     except (OverflowError, OSError, ValueError):
@@ -81,6 +79,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, wide: int
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
     if is_terminal() and cells:
+        import shutil
+
         columns = shutil.get_terminal_size().columns
         index = wide % len(headers)
         others = sum(w for i, w in enumerate(widths) if i != index) + 2 * (len(headers) - 1)
@@ -110,6 +110,9 @@ def json_lines(objects: Iterable[object]) -> None:
 
 
 def csv_rows(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(headers)

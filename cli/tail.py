@@ -155,6 +155,3 @@ def tail_command(
     finally:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         stop()
-
-
-COMMANDS = [tail_command]

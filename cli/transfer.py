@@ -316,6 +316,3 @@ def copy_command(
         for name in names:
             plans.append(copy_scope(from_service, to_service, name, dry_run=dry_run))
     report(plans, fmt, dry_run=dry_run, what=f"{len(plans)} scope{'s' * (len(plans) != 1)}")
-
-
-COMMANDS = [import_command, copy_command]
