@@ -35,7 +35,7 @@ Scripting (each command has --help):
   axon-scopes ls srv/                       scopes, counts and status
   axon-scopes get srv/axon-server global k  the raw value (--json: the entry)
   axon-scopes set srv/axon-server global k v --expect old
-  axon-scopes export srv/axon-server global | axon-scopes import other/ global -
+  axon-scopes export srv/axon-server global | axon-scopes import b/axon-server global -
   axon-scopes tail srv/                     changes as JSON lines
 """
 

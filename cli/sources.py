@@ -14,7 +14,13 @@ import click
 from .errors import NOT_FOUND, UNREACHABLE, UNREADABLE, USAGE, CliError, reported
 
 if TYPE_CHECKING:
-    from axon_scopes.core import ScopeService, ScopeSnapshot, ScopeSource, ScopeStatus
+    from axon_scopes.core import (
+        ScopeService,
+        ScopeSnapshot,
+        ScopeSource,
+        ScopeStatus,
+        SourceOptions,
+    )
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,6 +58,19 @@ def source_options(func: F) -> F:
     return click.option("--read-only", is_flag=True, help="refuse every write")(func)
 
 
+def build_source(target: str, options: SourceOptions) -> ScopeSource:
+    """The source behind `target`, nothing read yet; what cannot be one exits 6."""
+    from axon_scopes.core import open_source as open_any
+
+    with reported():
+        try:
+            return open_any(target, options)
+        except ImportError as exc:  # A kind of source this installation lacks (a driver).
+            raise CliError(
+                f"{target}: cannot open this kind of source here: {exc}", UNREACHABLE
+            ) from None
+
+
 def open_source(
     target: str,
     *,
@@ -61,18 +80,12 @@ def open_source(
 ) -> ScopeSource:
     """The source behind `target`, its bases found; unreachable ones exit 6."""
     from axon_scopes.core import SourceOptions
-    from axon_scopes.core import open_source as open_any
 
     options = SourceOptions(
         read_only=read_only, max_file_bytes=max_file_size, max_value_bytes=max_value_size
     )
+    source = build_source(target, options)
     with reported():
-        try:
-            source = open_any(target, options)
-        except ImportError as exc:  # A kind of source this installation lacks (a driver).
-            raise CliError(
-                f"{target}: cannot open this kind of source here: {exc}", UNREACHABLE
-            ) from None
         source.discover()
     return source
 

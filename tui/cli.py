@@ -24,11 +24,14 @@ def run_app(
 
     import click
 
+    from axon_scopes.cli.sources import build_source
+    from axon_scopes.core import DEFAULT_MAX_FILE_BYTES, SourceOptions
+
     gc.enable()  # The console script turns it off for its short-lived commands.
-
-    from axon_scopes.cli.errors import CliError, reported
-    from axon_scopes.core import DEFAULT_MAX_FILE_BYTES, SourceOptions, open_source
-
+    max_file_bytes = max_file_size or DEFAULT_MAX_FILE_BYTES
+    # What cannot be a source is refused before Textual loads; the app finds the bases.
+    options = SourceOptions(read_only=read_only, max_file_bytes=max_file_bytes)
+    source = build_source(target, options) if target is not None else None
     # Textual draws at most this many frames a second (read when it is imported). At
     # its default of 60, a key pressed just after a frame waits up to 17 ms for the
     # next; at 120 a keystroke is on screen within about 10 ms. Idle costs nothing
@@ -40,25 +43,12 @@ def run_app(
         raise click.UsageError(
             f"unknown theme {theme!r}; choose from: {', '.join(sorted(BUILTIN_THEMES))}"
         )
-    if target is None:
+    if source is None:
         from .demo import run_demo
 
         return run_demo(read_only=read_only, theme=theme, watch=watch)
     from .app import make_app
 
-    max_file_bytes = max_file_size or DEFAULT_MAX_FILE_BYTES
-    options = SourceOptions(read_only=read_only, max_file_bytes=max_file_bytes)
-    try:
-        with reported():
-            try:
-                source = open_source(target, options)
-            except ImportError as exc:  # A kind of source this installation lacks.
-                raise CliError(
-                    f"{target}: cannot open this kind of source here: {exc}", 6
-                ) from None
-    except CliError as exc:
-        exc.show()
-        return exc.exit_code
     app = make_app(
         source, read_only=read_only, watch=watch, theme=theme, max_file_bytes=max_file_bytes
     )
