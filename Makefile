@@ -17,14 +17,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 # An editable install runs from the source tree: compile it as pip would an installed
 # package, so that every start (even under PYTHONDONTWRITEBYTECODE) skips compiling.
 compiled: $(STAMP)
-	$(BIN)/python -m compileall -q axon_scopes core tui
+	$(BIN)/python -m compileall -q axon_scopes core tui cli
 
 demo: compiled
 	$(BIN)/axon-scopes demo
 
 # The same live demo over a Redis server of its own (started on a free port, stopped on quit).
 demo-redis: compiled redis-server
-	$(BIN)/python -c 'import sys; from axon_scopes.tui.demo import run_demo; sys.exit(run_demo(redis=True))'
+	$(BIN)/axon-scopes demo --redis
 
 # The Redis tests start their own servers on free loopback ports: they need `redis-server`
 # and `redis-cli` (Debian's redis-server package). Installed here when missing and we are root.
@@ -46,8 +46,12 @@ test: $(STAMP) redis-server
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# The command line's row runs jq on the same file: install it when it is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 bench: $(STAMP) redis-server
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@command -v jq >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq jq; }
+	$(BIN)/python -m compileall -q cli
 	$(BIN)/python -m bench --update-readme
 
 clean:

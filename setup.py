@@ -1,9 +1,15 @@
-"""Package layout: the `core/` and `tui/` folders install as `axon_scopes.core` and
-`axon_scopes.tui`. Their subpackages are found here, so a new one cannot be left out."""
+"""Package layout: the `core/`, `tui/` and `cli/` folders install as `axon_scopes.core`,
+`axon_scopes.tui` and `axon_scopes.cli`. Their subpackages are found here, so a new one
+cannot be left out."""
 
 from setuptools import find_packages, setup
 
-ROOTS = {"axon_scopes": "axon_scopes", "axon_scopes.core": "core", "axon_scopes.tui": "tui"}
+ROOTS = {
+    "axon_scopes": "axon_scopes",
+    "axon_scopes.core": "core",
+    "axon_scopes.tui": "tui",
+    "axon_scopes.cli": "cli",
+}
 
 packages = ["axon_scopes"]
 for name, folder in ROOTS.items():

@@ -129,6 +129,13 @@ class ScopeSource(ABC):
             found.extend(SourceChange(base, change) for change in service.refresh())
         return found
 
+    def check(self) -> None:  # noqa: B027 - optional hook
+        """Raise `SourceUnavailableError` if what was given cannot be a source at all.
+
+        Cheap and reads no data: a missing directory, a path through a file. A source
+        that can only tell by connecting leaves this to `discover`.
+        """
+
     def close(self) -> None:
         """Stop watching and close every service."""
         for service in self.services().values():
@@ -138,7 +145,9 @@ class ScopeSource(ABC):
 def open_source(target: object = None, options: SourceOptions | None = None) -> ScopeSource:
     """The source behind what a user typed: a Redis URL, a directory or a base path.
 
-    `target` may also be a `ScopedSessionManager` (an app embedded in an agent).
+    `target` may also be a `ScopedSessionManager` (an app embedded in an agent). What
+    cannot be a source (a missing directory, a path through a file) raises
+    `SourceUnavailableError` here, before anything is opened or written.
     """
     options = options or SourceOptions()
     location = getattr(target, "location", target)  # A manager: where its base lives.
@@ -147,8 +156,12 @@ def open_source(target: object = None, options: SourceOptions | None = None) -> 
         from .redis.source import RedisSource
 
         if isinstance(target, ScopedSessionManager):
-            return RedisSource.around(target, options)
-        return RedisSource(location, options)
-    from .files.source import FileSource
+            source: ScopeSource = RedisSource.around(target, options)
+        else:
+            source = RedisSource(location, options)
+    else:
+        from .files.source import FileSource
 
-    return FileSource(target, options)  # type: ignore[arg-type]
+        source = FileSource(target, options)  # type: ignore[arg-type]
+    source.check()
+    return source

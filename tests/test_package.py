@@ -16,7 +16,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FOLDERS = {"core": "axon_scopes/core", "tui": "axon_scopes/tui", "axon_scopes": "axon_scopes"}
+FOLDERS = {
+    "core": "axon_scopes/core",
+    "tui": "axon_scopes/tui",
+    "cli": "axon_scopes/cli",
+    "axon_scopes": "axon_scopes",
+}
 
 
 def run(*cmd: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -68,7 +73,7 @@ def test_the_installed_command_runs_from_a_fresh_environment(wheel: Path, tmp_pa
     (fresh / "deps.pth").write_text("\n".join(sorted(ours)) + "\n")
     run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps",
         wheel, cwd=tmp_path)
-    assert not (fresh / "core").exists() and not (fresh / "tui").exists()
+    assert not any((fresh / folder).exists() for folder in ("core", "tui", "cli"))
     version = run(venv / "bin" / "axon-scopes", "--version", cwd=tmp_path).stdout
     assert version.startswith("axon-scopes 0.")
     assert run(python, "-m", "axon_scopes", "--version", cwd=tmp_path).stdout == version

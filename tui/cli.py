@@ -1,4 +1,8 @@
-"""`axon-scopes [PATH]` and `axon-scopes demo`."""
+"""The app's side of the command line: `axon-scopes SOURCE`, `open` and `demo` run it.
+
+The command line itself is `axon_scopes.cli` (click); this module is imported only
+when the app is wanted, so scripting commands never load Textual.
+"""
 
 from __future__ import annotations
 
@@ -7,74 +11,29 @@ import os
 import sys
 from collections.abc import Sequence
 
-from axon_scopes.core import DEFAULT_MAX_FILE_BYTES
-from axon_scopes.core.sizes import parse_size, size_text
 
-DESCRIPTION = """\
-Browse and edit the scoped session state of an Axon server.
+def run_app(
+    target: str | None,
+    read_only: bool = False,
+    theme: str | None = None,
+    watch: bool = True,
+    max_file_size: int | None = None,
+    *,
+    redis: bool = False,
+) -> int:
+    """Open the app on `target` (None: the demo, over Redis with `redis`); its exit code."""
+    import gc
 
-PATH is either a base path or a directory:
-  axon-scopes                    the store AxonServer writes in this directory
-                                 (files ./.axon-server__*.session.json)
-  axon-scopes srv/axon-server    files srv/.axon-server__*.session.json
-  axon-scopes srv/               every store in srv/ (each base name is a tree root)
-  axon-scopes demo               a generated demo store in a temporary directory
-                                 (use ./demo to open a directory called demo)
-"""
+    import click
 
+    from axon_scopes.cli.sources import build_source
+    from axon_scopes.core import DEFAULT_MAX_FILE_BYTES, SourceOptions
 
-def _size_option(text: str) -> int:
-    try:
-        return parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-class _Version(argparse.Action):
-    """`--version`, looked up only when asked (package metadata is slow to read)."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
-        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
-
-    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
-        from axon_scopes import __version__
-
-        print(f"axon-scopes {__version__}")
-        parser.exit()
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="axon-scopes",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "path",
-        nargs="?",
-        default="axon-server",
-        help="base path or directory of the stores (default: axon-server)",
-    )
-    parser.add_argument("--version", action=_Version)
-    parser.add_argument("--read-only", action="store_true", help="disable every write action")
-    parser.add_argument("--theme", default=None, help="Textual theme, e.g. textual-light")
-    parser.add_argument(
-        "--no-watch", action="store_true", help="do not reload when other processes write"
-    )
-    parser.add_argument(
-        "--max-file-size",
-        type=_size_option,
-        default=DEFAULT_MAX_FILE_BYTES,
-        metavar="SIZE",
-        help=f"leave bigger store files unread, marked unreadable (default: "
-        f"{size_text(DEFAULT_MAX_FILE_BYTES)}; e.g. 512MiB, 4GiB)",
-    )
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    gc.enable()  # The console script turns it off for its short-lived commands.
+    max_file_bytes = max_file_size or DEFAULT_MAX_FILE_BYTES
+    # What cannot be a source is refused before Textual loads; the app finds the bases.
+    options = SourceOptions(read_only=read_only, max_file_bytes=max_file_bytes)
+    source = build_source(target, options) if target is not None else None
     # Textual draws at most this many frames a second (read when it is imported). At
     # its default of 60, a key pressed just after a frame waits up to 17 ms for the
     # next; at 120 a keystroke is on screen within about 10 ms. Idle costs nothing
@@ -82,27 +41,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TEXTUAL_FPS", "120")
     from textual.theme import BUILTIN_THEMES
 
-    from .app import make_app
-
-    if args.theme is not None and args.theme not in BUILTIN_THEMES:
-        parser.error(
-            f"unknown theme {args.theme!r}; choose from: {', '.join(sorted(BUILTIN_THEMES))}"
+    if theme is not None and theme not in BUILTIN_THEMES:
+        raise click.UsageError(
+            f"unknown theme {theme!r}; choose from: {', '.join(sorted(BUILTIN_THEMES))}"
         )
-
-    if args.path == "demo":
+    if source is None:
         from .demo import run_demo
 
-        return run_demo(read_only=args.read_only, theme=args.theme, watch=not args.no_watch)
+        return run_demo(read_only=read_only, theme=theme, watch=watch, redis=redis)
+    from .app import make_app
+
     app = make_app(
-        args.path,
-        read_only=args.read_only,
-        watch=not args.no_watch,
-        theme=args.theme,
-        max_file_bytes=args.max_file_size,
+        source, read_only=read_only, watch=watch, theme=theme, max_file_bytes=max_file_bytes
     )
     app.freeze_gc = True
-    app.run()
+    try:
+        app.run()
+    finally:
+        source.close()  # Connections, and a Redis base's published memory.
     return app.return_code or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The app's options parsed as the command line parses them (for callers that want them)."""
+    return _AppParser(prog="axon-scopes")
+
+
+class _AppParser(argparse.ArgumentParser):
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: object = None
+    ) -> argparse.Namespace:
+        from axon_scopes.cli.main import open_command
+
+        ctx = open_command.make_context("axon-scopes", list(args or []))
+        params = dict(ctx.params)
+        params["path"] = params.pop("source")
+        return argparse.Namespace(**params)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `axon-scopes` command (see `axon_scopes.cli.main`)."""
+    from axon_scopes.cli.main import main as cli_main
+
+    return cli_main(argv)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import SourceUnavailableError
 from ..manager import ScopedSessionManager
 from ..service import ScopeChange, ScopeService
 from ..source import ScopeSource, SourceChange, SourceListener, SourceOptions, SourceState
+from .naming import parse_scope_file
 from .storage import FileStorage
 from .watching import StoreWatcher
 
 DEFAULT_BASE = "axon-server"
+_SEPARATORS = tuple(sep for sep in (os.sep, os.altsep) if sep)
 
 ManagerFactory = Callable[[str], ScopedSessionManager]
 
@@ -44,20 +47,32 @@ class FileSource(ScopeSource):
         #: The one base path given (not a directory); its manager opens in `discover`.
         self._base_path: str | None = None
         self._stop: Callable[[], None] | None = None
+        #: The scope of the session file given instead of a base path, if one was.
+        self.scope_given: str | None = None
         if isinstance(target, ScopedSessionManager):
+            self.given = target.base_path
             self.directory = target.directory
             self._managers[target.base_path] = target
             self.pattern = FileStorage.file_pattern(target.base_name)
             return
         raw = os.fspath(target) if target is not None else DEFAULT_BASE
-        if os.path.isdir(raw):
+        #: What the user gave, for messages.
+        self.given = raw
+        if os.path.isdir(raw) or raw.endswith(_SEPARATORS):
+            # `dir/` names a directory even before it exists (never the base name "").
             self.directory_mode = True
             self.directory = Path(raw)
             self.pattern = FileStorage.file_pattern()
-        else:
-            self.directory = Path(os.path.dirname(raw) or ".")
-            self.pattern = FileStorage.file_pattern(os.path.basename(raw))
-            self._base_path = raw
+            return
+        parsed = parse_scope_file(os.path.basename(raw))
+        if parsed is not None:
+            # A store (or sidecar) file's name, there or not: open the base it belongs to,
+            # not a base named after the file (`..axon-server__global.session.json__*`).
+            raw = os.path.join(os.path.dirname(raw), parsed.base)
+            self.scope_given = parsed.scope
+        self.directory = Path(os.path.dirname(raw) or ".")
+        self.pattern = FileStorage.file_pattern(os.path.basename(raw))
+        self._base_path = raw
 
     # ── bases ──────────────────────────────────────────────────────────────
 
@@ -75,6 +90,21 @@ class FileSource(ScopeSource):
         """The directory in absolute terms, or "the current directory"."""
         absolute = self.directory.resolve()
         return "the current directory" if absolute == Path.cwd().resolve() else str(absolute)
+
+    def check(self) -> None:
+        """Refuse a directory that is missing or not a directory: it is never created."""
+        directory = os.fspath(self.directory)
+        if os.path.isdir(directory):
+            return
+        if os.path.lexists(directory):
+            raise SourceUnavailableError(self.given, f"{directory} is not a directory")
+        # The nearest part of the path that exists says which of the two it is.
+        parent = os.path.dirname(os.path.abspath(directory))
+        while parent and not os.path.lexists(parent):
+            parent = os.path.dirname(parent)
+        if parent and not os.path.isdir(parent):
+            raise SourceUnavailableError(self.given, f"{parent} is a file, not a directory")
+        raise SourceUnavailableError(self.given, f"no such directory: {directory}")
 
     def describe_empty(self) -> str:
         return f"No store files matching {self.pattern} in {self.where}."
