@@ -54,6 +54,16 @@ async def collide(app: ScopesApp, pilot: Pilot[Any]) -> None:
     await pilot.press("ctrl+s")
 
 
+async def changed_elsewhere(app: ScopesApp, pilot: Pilot[Any]) -> None:
+    """Another process writes two scopes; ctrl+r finds it as the watcher would."""
+    other = ScopedSessionManager("axon-server", clock=lambda: 1_763_903_000)
+    other.persist("daemon:worker", "queue.depth", "23", "poll")
+    other.persist("daemon:worker", "heartbeat", "12:14:00", "poll")
+    other.persist("flow:ingest", "batch.0041", '{"rows": 812, "ok": true}', "load")
+    other.flush_all()
+    await pilot.press("ctrl+r")
+
+
 def demo() -> Target:
     return populate("axon-server")
 
@@ -172,6 +182,12 @@ SCENES = [
         (cursor("motd"), keys("e"), collide),
     ),
     Scene("paused", "Live updates paused (`p`)", demo, (keys("p"),)),
+    Scene(
+        "changes",
+        "Changes made elsewhere: the status line, marks in the tree, the log (`l`)",
+        demo,
+        (changed_elsewhere, keys("l")),
+    ),
 ]
 
 __all__ = ["SCENES", "SIZE", "Scene"]

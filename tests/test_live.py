@@ -30,7 +30,7 @@ from axon_scopes.tui.dialogs import EditDialog
 from axon_scopes.tui.messages import ScopeRowsLoaded
 from axon_scopes.tui.refs import ScopeRef
 
-from .conftest import SIZE, notices, open_app, settle, watched
+from .conftest import SIZE, notices, open_app, settle, status_line, watched
 
 ROOT = Path(__file__).resolve().parent.parent
 SCOPE_FILE = ".axon-server__flow_live.session.json"
@@ -246,7 +246,8 @@ async def test_place_is_kept_across_a_reload(tmp_path: Path) -> None:
         assert app.browser.table.filter_query == "g.1" and app.browser.table.sort_column == "key"
         assert "g.18" not in shown_keys(app)
         assert {("store", "g.1a"), ("store", "g.19")} <= set(app.browser.table.flashing)
-        assert any("global: +1 ~1 -1" in m for m in notices(app))
+        assert "global +1 ~1 -1" in status_line(app)
+        assert not any("global" in m for m in notices(app))  # Told quietly, not in a toast.
         assert (
             app.browser.tree.cursor_ref is not None
             and app.browser.tree.cursor_ref.scope == "global"
@@ -271,7 +272,8 @@ async def test_own_writes_neither_flash_nor_notify(tmp_path: Path) -> None:
             and app.browser.table.cursor_row.value == "edited here"
         )
         assert not app.browser.table.flashing
-        assert not any("Changed on disk" in m for m in notices(app))
+        assert not notices(app) or all("saved" in m for m in notices(app))
+        assert app.browser.change_log.total == 0
 
 
 async def test_pause_counts_changes_and_applies_them_later(tmp_path: Path) -> None:

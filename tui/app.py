@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from axon_scopes.core import (
     DEFAULT_MAX_FILE_BYTES,
@@ -27,6 +27,8 @@ from .screens.browser import BrowserScreen
 Clock = Callable[[], float]
 #: A notification shows at most this many characters (a key may be a megabyte long).
 NOTICE_CHARS = 2_000
+#: While a dialog is up, at most this many notices wait for it to close (the latest).
+HELD_NOTICES = 4
 
 
 class ScopesApp(App[None]):
@@ -72,6 +74,8 @@ class ScopesApp(App[None]):
             age_refresh=age_refresh,
             max_value_bytes=max_value_bytes,
         )
+        #: Notices raised while a dialog was up, shown when it closes.
+        self._held: list[tuple[str, str, SeverityLevel, float | None]] = []
         if theme:
             self.theme = theme
 
@@ -96,13 +100,31 @@ class ScopesApp(App[None]):
         """
         if len(message) > NOTICE_CHARS:
             message = message[:NOTICE_CHARS] + "…"
-        super().notify(
-            plain(message, keep_layout=True),
-            title=plain(title[:NOTICE_CHARS]),
-            severity=severity,
-            timeout=timeout,
-            markup=False,
-        )
+        if severity == "information" and self.browser.muted:
+            return
+        notice = (plain(message, keep_layout=True), plain(title[:NOTICE_CHARS]), severity, timeout)
+        if self._dialog_up():
+            # A toast over a dialog hides its fields and buttons: shown when it closes.
+            if notice not in self._held:
+                self._held.append(notice)
+            del self._held[:-HELD_NOTICES]
+            return
+        self._show(notice)
+
+    def _show(self, notice: tuple[str, str, SeverityLevel, float | None]) -> None:
+        message, title, severity, timeout = notice
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _dialog_up(self) -> bool:
+        """Whether a dialog (any modal screen, the command palette too) is on top."""
+        stack = self.screen_stack
+        return len(stack) > 1 and isinstance(stack[-1], ModalScreen)
+
+    def release_notices(self) -> None:
+        """Show what was held while a dialog was up (the main screen calls it on its return)."""
+        held, self._held = self._held, []
+        for notice in held:
+            self._show(notice)
 
     def action_help_quit(self) -> None:
         """ctrl+c does not quit (inputs copy with it): say which key does, without markup."""

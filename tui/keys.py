@@ -154,6 +154,22 @@ KEYS: tuple[Key, ...] = (
         title="Pause live updates",
     ),
     Key(
+        "l",
+        "change_log",
+        "change log: every change found elsewhere, newest first; enter opens its scope",
+        "Live",
+        bind="l",
+        title="Change log",
+    ),
+    Key(
+        "m",
+        "mute",
+        "mute confirmations and row flashes; changes still come and are logged",
+        "Live",
+        bind="m",
+        title="Mute notices",
+    ),
+    Key(
         "f",
         "follow",
         "follow: keep the cursor on the most recently written entry",

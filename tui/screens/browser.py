@@ -27,14 +27,16 @@ from ..display import safe
 from ..keys import bindings
 from ..messages import ScopeRowsLoaded, ScopesScanned
 from ..refs import ScopeRef
-from ..table.rows import Row, SortColumn
+from ..table.rows import Row
 from ..widgets.detail import DetailPane
 from ..widgets.empty import empty_message
 from ..widgets.entry_table import EntryTable
 from ..widgets.header import StoreHeader
 from ..widgets.safe_inputs import SafeInput
 from ..widgets.scope_tree import ScopeInfo, ScopeTree
+from ..widgets.status_line import ChangeStatus
 from .actions import ViewActions
+from .filtering import FilterSort
 from .live_updates import LiveUpdates
 from .loading import ScopeLoading
 from .writes import MEMORY_READ_ONLY, READ_ONLY_REASON, WriteFlows, service_refusal
@@ -43,7 +45,9 @@ if TYPE_CHECKING:
     from ..app import Clock, ScopesApp
 
 
-class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewActions):
+class BrowserScreen(
+    Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewActions, FilterSort
+):
     """Browse and edit the scopes of a source."""
 
     BINDINGS = bindings()
@@ -54,6 +58,8 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
     pending: var[int] = var(0)
     #: Why the source cannot be reached now ("" when it can); bound to the header.
     offline: var[str] = var("")
+    #: Confirmations and row flashes are off; updates still come. Bound to the status line.
+    muted: var[bool] = var(False)
 
     def __init__(
         self,
@@ -105,6 +111,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
                 yield EntryTable(id="entries", clock=self.clock, age_refresh=self.age_refresh)
                 yield DetailPane(id="detail")
                 yield Static(id="empty")
+        yield ChangeStatus(id="changes").data_bind(BrowserScreen.muted)
         # The key bar is mounted right after the first frame: it costs ~30 ms to
         # build, and this slot holds its line so nothing moves when it comes.
         yield Static(id="footer-slot")
@@ -123,8 +130,11 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         # The detail pane follows the cursor in the same frame, not one message later.
         self.table.cursor_signal.subscribe(self, lambda _row: self._update_detail(), immediate=True)
         self.scan_scopes()
+        status = self.query_one(ChangeStatus)
+        status.since = self.change_log.started
+        status.elsewhere = self.elsewhere
         if self.config.watching:
-            header.watching = True
+            header.watching = status.watching = True
             self.set_timer(max(self.config.tuning.watch_after_s, 0.001), self._start_watching)
 
     @property
@@ -142,6 +152,10 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
 
     def action_quit(self) -> None:
         self.app.exit()
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog: the notices held while it was up are shown now."""
+        self.config.release_notices()
 
     @on(ScopesScanned)
     def _scopes_scanned(self, message: ScopesScanned) -> None:
@@ -184,12 +198,17 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         """Where other processes' writes land, for messages: "on disk", "in Redis"."""
         return "on disk" if self.source.kind == "files" else f"in {self.source.kind}"
 
+    def known_refs(self) -> Iterable[ScopeRef]:
+        """Every scope the tree shows."""
+        return self._infos.keys()
+
     def ref_for(self, scope: str) -> ScopeRef:
         """The tree's scope of that name (the first base's, when several bases hold it)."""
         return next(ref for ref in self._infos if ref.scope == scope)
 
     def select_scope(self, ref: ScopeRef) -> None:
         self.current = ref
+        self.tree.mark({ref}, on=False)
         # After a refresh: nodes added just now have no line in the tree yet.
         self.call_after_refresh(self.tree.select_ref, ref)
         self.load_scope(ref)
@@ -213,7 +232,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         self.call_after_refresh(self._start_watching)
         switched = message.ref != self._shown_ref
         self._shown_ref = message.ref
-        flash = message.external and not switched
+        flash = message.external and not switched and not self.muted
         if message.preview_total is not None:
             self.table.show_preview(message.index, message.preview_total)
             if message.painted is not None:
@@ -249,6 +268,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         data = event.node.data
         if isinstance(data, ScopeRef) and data != self.current:
             self.current = data
+            self.tree.mark({data}, on=False)
             self.load_scope(data)
 
     @on(EntryTable.RowActivated)
@@ -269,48 +289,6 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
             return
         scope = self.current.scope if self.current else ""
         detail.show_row(scope, row, self.clock(), published_at=self._published_at)
-
-    # ── filter and sort ────────────────────────────────────────────────────
-
-    def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.display = True
-        field.focus()
-        self._show_match_count()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.table.set_filter(event.value)
-        self._show_match_count()
-        self._update_detail()
-
-    def _show_match_count(self) -> None:
-        """How many rows the filter lets through, under the filter box."""
-        field = self.query_one("#filter", Input)
-        if field.display:
-            table = self.table
-            field.border_subtitle = f"{table.row_count:,} of {table.total_count:,}"
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.table.focus()
-
-    def key_escape(self) -> None:
-        field = self.query_one("#filter", Input)
-        if field.has_focus:
-            field.value = ""
-            field.display = False
-            self.table.focus()
-
-    def action_sort(self, column: SortColumn | None = None) -> None:
-        """No column: the next sort of the cycle; a column: sort by it, again to reverse."""
-        table = self.table
-        if column is None:
-            table.cycle_sort()
-        else:
-            table.sort_by(column)
-        arrow = "descending" if table.sort_reverse else "ascending"
-        self.notify(f"Sorted by {table.sort_column}, {arrow}", timeout=1.5)
 
     # ── writes ─────────────────────────────────────────────────────────────
 

@@ -38,10 +38,15 @@ def group_of(scope: str) -> tuple[str | None, str]:
     return CUSTOM_GROUP, scope
 
 
-def scope_label(name: str, info: ScopeInfo) -> Text:
+#: After a scope changed elsewhere since the operator last looked at it.
+CHANGED_MARK = " ●"
+
+
+def scope_label(name: str, info: ScopeInfo, changed: bool = False) -> Text:
     label = safe_rich(name, style="bold red" if info.unreadable else "")
+    mark = (CHANGED_MARK, "bold yellow") if changed else ("", "")
     if info.unreadable:
-        label = Text.assemble(("⚠ ", "bold red"), label, (" unreadable", "red"))
+        label = Text.assemble(("⚠ ", "bold red"), label, (" unreadable", "red"), mark)
         return label
     counts = Text.assemble(
         ("  ", ""),
@@ -51,7 +56,7 @@ def scope_label(name: str, info: ScopeInfo) -> Text:
     )
     if info.published:
         counts.append(" ◉", "magenta")
-    return Text.assemble(label, counts)
+    return Text.assemble(label, counts, mark)
 
 
 NodeData = ScopeRef | str | None
@@ -67,6 +72,9 @@ class ScopeTree(Tree[NodeData]):
         self._scope_nodes: dict[ScopeRef, TreeNode[NodeData]] = {}
         self._group_nodes: dict[tuple[str, str], TreeNode[NodeData]] = {}
         self._base_nodes: dict[str, TreeNode[NodeData]] = {}
+        self._infos: dict[ScopeRef, ScopeInfo] = {}
+        #: Scopes changed elsewhere since the operator last looked at them.
+        self.marked: set[ScopeRef] = set()
 
     def _base_node(self, base: str, label: str) -> TreeNode[NodeData]:
         node = self._base_nodes.get(base)
@@ -89,13 +97,15 @@ class ScopeTree(Tree[NodeData]):
     def show(self, infos: list[ScopeInfo], base_labels: dict[str, str]) -> None:
         """Add, relabel and remove nodes to match `infos`; nothing is rebuilt."""
         wanted = {info.ref: info for info in infos}
+        self._infos = wanted
+        self.marked &= wanted.keys()
         for ref in [r for r in self._scope_nodes if r not in wanted]:
             self._scope_nodes.pop(ref).remove()
         order = sorted(wanted.values(), key=lambda i: _sort_key(i.ref.scope))
         for info in order:
             ref = info.ref
             group, name = group_of(ref.scope)
-            label = scope_label(name, info)
+            label = scope_label(name, info, ref in self.marked)
             node = self._scope_nodes.get(ref)
             if node is None:
                 base_node = self._base_node(ref.base, base_labels.get(ref.base, ref.base))
@@ -116,6 +126,19 @@ class ScopeTree(Tree[NodeData]):
             if not node.children:
                 node.remove()
                 del self._group_nodes[key]
+
+    def mark(self, refs: set[ScopeRef], on: bool = True) -> None:
+        """Mark scopes as changed elsewhere (`on`), or clear their mark."""
+        for ref in refs:
+            if on == (ref in self.marked):
+                continue
+            if on:
+                self.marked.add(ref)
+            else:
+                self.marked.discard(ref)
+            node, info = self._scope_nodes.get(ref), self._infos.get(ref)
+            if node is not None and info is not None:
+                node.set_label(scope_label(group_of(ref.scope)[1], info, on))
 
     def select_ref(self, ref: ScopeRef) -> bool:
         node = self._scope_nodes.get(ref)

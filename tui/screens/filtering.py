@@ -1,0 +1,72 @@
+"""The main view's filter box and sort: what the table shows, not what the scope holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.widgets import Input
+
+from ..table.rows import SortColumn
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    from ..widgets.entry_table import EntryTable
+
+
+class FilterSort:
+    """`/` filters as you type, escape clears; `s` sorts. A mixin of the browser screen."""
+
+    if TYPE_CHECKING:
+        table: EntryTable
+        query_one: Callable[..., Widget]
+
+        def _update_detail(self) -> None: ...
+
+    @property
+    def filter_box(self) -> Input:
+        return self.query_one("#filter", Input)  # type: ignore[return-value]
+
+    def action_filter(self) -> None:
+        field = self.filter_box
+        field.display = True
+        field.focus()
+        self._show_match_count()
+
+    # Named handlers: `@on` is only read from the screen class itself, not from mixins.
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "filter":
+            return
+        self.table.set_filter(event.value)
+        self._show_match_count()
+        self._update_detail()
+
+    def _show_match_count(self) -> None:
+        """How many rows the filter lets through, under the filter box."""
+        field = self.filter_box
+        if field.display:
+            table = self.table
+            field.border_subtitle = f"{table.row_count:,} of {table.total_count:,}"
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.table.focus()
+
+    def key_escape(self) -> None:
+        field = self.filter_box
+        if field.has_focus:
+            field.value = ""
+            field.display = False
+            self.table.focus()
+
+    def action_sort(self, column: SortColumn | None = None) -> None:
+        """No column: the next sort of the cycle; a column: sort by it, again to reverse.
+
+        The column header shows the sort (its arrow): nothing else needs saying.
+        """
+        table = self.table
+        if column is None:
+            table.cycle_sort()
+        else:
+            table.sort_by(column)
