@@ -61,8 +61,11 @@ async def test_changes_elsewhere_are_summed_up_quietly_and_logged(
         options = app.screen.query_one(OptionList)
         assert options.option_count == 2
         # Newest first; the two came in one batch, in the source's order. Open daemon:worker.
-        at = next(i for i, r in enumerate(app.browser.change_log.newest_first())
-                  if r.ref.scope == "daemon:worker")
+        at = next(
+            i
+            for i, r in enumerate(app.browser.change_log.newest_first())
+            if r.ref.scope == "daemon:worker"
+        )
         options.highlighted = at
         await pilot.press("enter")
         await settle(app, pilot)

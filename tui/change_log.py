@@ -37,6 +37,9 @@ class ChangeRecord:
     events: tuple[str, ...] = ()
     #: Why the scope turned unreadable, or "".
     error: str = ""
+    #: Said by the app, not found by the source: another writer undid an edit of this
+    #: app's (the key, and whether it removed the entry rather than replaced it).
+    reverted: tuple[str, bool] | None = None
 
     @property
     def counts(self) -> str:
@@ -50,6 +53,9 @@ class ChangeRecord:
 
     def summary(self) -> str:
         """Counts and events in a few words (plain text; the caller makes it safe)."""
+        if self.reverted is not None:
+            key, removed = self.reverted
+            return f"your edit of {key!r} was {'removed' if removed else 'replaced'} elsewhere"
         parts = [self.counts] if self.counts else []
         parts.extend(self.events)
         if self.error:

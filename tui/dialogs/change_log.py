@@ -23,7 +23,7 @@ def record_line(record: ChangeRecord) -> Content:
         Content("  "),
         one_line(record.ref.scope, 60).stylize("bold"),
         Content("  "),
-        safe(record.summary(), style="$text-error" if record.error else ""),
+        safe(record.summary(), style="$text-error" if record.error or record.reverted else ""),
     ]
     if record.keys:
         parts += [Content.styled("  keys ", "$text-muted"), one_line(", ".join(record.keys), 200)]

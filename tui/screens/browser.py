@@ -39,6 +39,7 @@ from .actions import ViewActions
 from .filtering import FilterSort
 from .live_updates import LiveUpdates
 from .loading import ScopeLoading
+from .reverts import RevertWatch
 from .writes import MEMORY_READ_ONLY, READ_ONLY_REASON, WriteFlows, service_refusal
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
 
 class BrowserScreen(
-    Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewActions, FilterSort
+    Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewActions, FilterSort, RevertWatch
 ):
     """Browse and edit the scopes of a source."""
 
@@ -91,6 +92,7 @@ class BrowserScreen(
         self._errors: dict[ScopeRef, str] = {}
         self.init_live()
         self.init_writes()
+        self.init_reverts()
 
     # ── layout ─────────────────────────────────────────────────────────────
 
@@ -259,6 +261,8 @@ class BrowserScreen(
         else:
             self._errors.pop(message.ref, None)
         banner.display = bool(message.error)
+        if switched:
+            self.mark_reverted_rows()
         self._update_detail()
 
     # ── tree and table events ──────────────────────────────────────────────
@@ -288,7 +292,9 @@ class BrowserScreen(
             )
             return
         scope = self.current.scope if self.current else ""
-        detail.show_row(scope, row, self.clock(), published_at=self._published_at)
+        revert = None if row is None else self.revert_of(row.layer, row.key)
+        note = None if revert is None else revert.sentence(self.elsewhere)
+        detail.show_row(scope, row, self.clock(), published_at=self._published_at, note=note)
 
     # ── writes ─────────────────────────────────────────────────────────────
 

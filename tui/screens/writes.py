@@ -82,6 +82,9 @@ class WriteFlows:
             self, ref: ScopeRef, external: bool = False, reload: bool = False
         ) -> None: ...
         def scan_scopes(self) -> None: ...
+        def remember_write(
+            self, ref: ScopeRef, layer: str, key: str, entry: MemoryEntry | None
+        ) -> None: ...
 
     def init_writes(self) -> None:
         #: What each write changed, newest last: `u` takes from the end.
@@ -103,8 +106,20 @@ class WriteFlows:
 
         return await self.run_worker(run, thread=True, group="write").wait()  # type: ignore[return-value]
 
-    def wrote(self, ref: ScopeRef, summary: str, undo: changes.UndoStep | None = None) -> None:
-        """After a write: remember its undo, say so, and show the scope as it is now."""
+    def wrote(
+        self,
+        ref: ScopeRef,
+        summary: str,
+        undo: changes.UndoStep | None = None,
+        done: changes.UndoStep | None = None,
+    ) -> None:
+        """After a write: remember its undo, say so, and show the scope as it is now.
+
+        What each key now holds (`done`, else what `undo` would undo) is watched for a
+        while: another writer undoing it is said (`RevertWatch`).
+        """
+        for previous in (done or undo or changes.UndoStep(ref, "", ())).previous:
+            self.remember_write(ref, previous.layer, previous.key, previous.written)
         if undo is not None:
             self.undo_stack.append(undo)
         self.app.notify(summary, timeout=2)
@@ -293,7 +308,7 @@ class WriteFlows:
             async with self.write_lock():
                 done = await self.in_thread(changes.restore, service, step)
                 if isinstance(done, changes.UndoStep):
-                    self.wrote(step.ref, f"undone: {step.description}")
+                    self.wrote(step.ref, f"undone: {step.description}", done=done)
                     return
             if not isinstance(done, WriteConflictError):
                 self.failed(step.ref, "undo failed", done)

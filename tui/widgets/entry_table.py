@@ -41,6 +41,8 @@ FLASH_LIMIT = 10_000
 BADGES = {"memory": " MEM ", "store": " STO ", "published": " PUB "}
 BADGE_WIDTH = 5
 CONFLICT_MARK = "≠"
+#: On a row whose edit by this app another writer undid.
+REVERTED_MARK = "↺"
 AGE_WIDTH = 6  # "future" is the longest age
 SORT_ARROWS = {False: "▲", True: "▼"}
 #: Which header title shows the sort arrow for each sort column.
@@ -119,6 +121,7 @@ class EntryTable(ScrollView, can_focus=True):
         "entry-table--badge-store",
         "entry-table--badge-published",
         "entry-table--conflict",
+        "entry-table--reverted",
         "entry-table--read-only",
         "entry-table--muted",
         "entry-table--flash",
@@ -131,6 +134,7 @@ class EntryTable(ScrollView, can_focus=True):
     | `entry-table--cursor` | The row under the cursor. |
     | `entry-table--badge-memory` / `-store` / `-published` | The layer badges. |
     | `entry-table--conflict` | The ≠ flag of a key whose layers disagree. |
+    | `entry-table--reverted` | The ↺ flag of a row whose edit another writer undid. |
     | `entry-table--read-only` | Key and value of a published (read-only) row. |
     | `entry-table--muted` | The source_step and age cells. |
     | `entry-table--flash` | Rows just added or changed by someone else. |
@@ -181,6 +185,10 @@ class EntryTable(ScrollView, can_focus=True):
         }
         & > .entry-table--conflict {
             color: $text-warning;
+            text-style: bold;
+        }
+        & > .entry-table--reverted {
+            color: $text-error;
             text-style: bold;
         }
         & > .entry-table--read-only {
@@ -246,6 +254,7 @@ class EntryTable(ScrollView, can_focus=True):
         self._announced: RowKey | None = None
         self._flash: frozenset[RowKey] = frozenset()
         self._flash_timer: Timer | None = None
+        self._marked: frozenset[RowKey] = frozenset()
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: dict[tuple[str, bool], Style] = {}
         self._columns: Columns | None = None
@@ -407,6 +416,18 @@ class EntryTable(ScrollView, can_focus=True):
         """Sort by `column` ascending; if it is the sort already, reverse it (a header click)."""
         self.set_sort(*toggle_sort((self._view.column, self._view.reverse), column))
         return self._view.column, self._view.reverse
+
+    def set_marked(self, keys: set[RowKey]) -> None:
+        """Rows whose edit by this app another writer undid: they carry REVERTED_MARK."""
+        marked = frozenset(keys)
+        if marked != self._marked:
+            self._marked = marked
+            self._lines.clear()
+            self.refresh()
+
+    @property
+    def marked(self) -> frozenset[RowKey]:
+        return self._marked
 
     def move_cursor_to_key(self, row_key: RowKey) -> bool:
         """Put the cursor on a row; False if it is not shown (absent or filtered out)."""
@@ -610,14 +631,17 @@ class EntryTable(ScrollView, can_focus=True):
         row = view.index.rows[index]
         cursor = position == self._cursor
         flash = bool(self._flash) and row.row_key in self._flash
+        marked = bool(self._marked) and row.row_key in self._marked
         age = format_age(self.clock() - row.timestamp)
-        key = (index, cursor, flash, age, width)
+        key = (index, cursor, flash, marked, age, width)
         strip = self._lines.get(key)
         if strip is None:
-            strip = self._lines[key] = self._row_line(row, cursor, flash, age, width)
+            strip = self._lines[key] = self._row_line(row, cursor, flash, age, width, marked)
         return strip
 
-    def _row_line(self, row: Row, cursor: bool, flash: bool, age: str, width: int) -> Strip:
+    def _row_line(
+        self, row: Row, cursor: bool, flash: bool, age: str, width: int, marked: bool = False
+    ) -> Strip:
         columns = self._layout()
         base = self.visual_style
         if flash:
@@ -633,7 +657,11 @@ class EntryTable(ScrollView, can_focus=True):
         badge = self._style(f"badge-{row.layer}", partial=False) if row.layer in BADGES else muted
         parts: list[Content | tuple[str, Style] | str] = [
             (BADGES.get(row.layer, " ??? "), badge),
-            (CONFLICT_MARK, self._style("conflict")) if row.conflict else " ",
+            (REVERTED_MARK, self._style("reverted"))
+            if marked
+            else (CONFLICT_MARK, self._style("conflict"))
+            if row.conflict
+            else " ",
             " ",
             key,
             " ",

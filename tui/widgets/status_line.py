@@ -33,14 +33,21 @@ class ChangeStatus(Static):
     def render(self) -> Content:
         parts: list[Content] = []
         if self.latest:
-            shown = list(self.latest)
-            parts.append(Content.styled(f" ● {clock_time(shown[-1].at)} ", "$text-warning"))
+            reverted = [r for r in self.latest if r.reverted is not None]
+            shown = reverted or list(self.latest)
+            style = "bold $text-error" if reverted else "$text-warning"
+            parts.append(Content.styled(f" ● {clock_time(shown[-1].at)} ", style))
             for at, record in enumerate(shown[:SCOPES_SHOWN]):
                 if at:
                     parts.append(Content.styled(" · ", "$text-muted"))
                 parts.append(safe(record.ref.scope, style="bold"))
                 parts.append(Content(" "))
-                parts.append(safe(record.summary(), style="$text-error" if record.error else ""))
+                parts.append(
+                    safe(
+                        record.summary(),
+                        style="$text-error" if record.error or record.reverted else "",
+                    )
+                )
             if len(shown) > SCOPES_SHOWN:
                 parts.append(Content.styled(f" · {len(shown) - SCOPES_SHOWN} more", "$text-muted"))
             parts.append(
