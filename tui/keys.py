@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-from .table.view import SORT_CYCLE
+from .table.view import SORT_ORDER
 
 #: Help and README sections, in the order shown.
 GROUPS = ("App", "Move", "View", "Change", "Copy out", "Live")
 
 #: How each sort column is named where the table shows it.
-_COLUMN_NAMES = {"layer": "layer", "key": "key", "source_step": "step", "time": "age"}
-_SORT_ORDER = ", ".join(dict.fromkeys(_COLUMN_NAMES[column] for column, _ in SORT_CYCLE))
+_COLUMN_NAMES = {"layer": "layer", "key": "key", "source_step": "step", "time": "time"}
+_SORT_ORDER = ", ".join(_COLUMN_NAMES[column] for column in SORT_ORDER)
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class Key:
     bind: str | None = None
     footer: str | None = None
     title: str | None = None
+    #: Run before the focused widget sees the key, so that what is typed right after it
+    #: (fast, or pasted) already reaches what the key opens.
+    priority: bool = False
 
     @property
     def shown_in_footer(self) -> bool:
@@ -82,18 +85,27 @@ KEYS: tuple[Key, ...] = (
         bind="slash",
         footer="Filter",
         title="Filter entries",
+        priority=True,
     ),
     Key(
         "s",
         "sort",
-        f"sort by {_SORT_ORDER} in turn; each ▲, then ▼",
+        f"sort by the next column: {_SORT_ORDER} (▲)",
         "View",
         bind="s",
         footer="Sort",
         title="Sort: next column",
     ),
+    Key(
+        "S",
+        "sort_reverse",
+        "reverse the sort (▼); time ▲ is oldest first",
+        "View",
+        bind="S",
+        title="Sort: reverse",
+    ),
     _palette_only("sort('key')", "Sort by key", "Sort by key; again to reverse"),
-    _palette_only("sort('time')", "Sort by age", "Youngest first; again to reverse"),
+    _palette_only("sort('time')", "Sort by time", "Oldest first; again to reverse"),
     _palette_only("sort('layer')", "Sort by layer", "Memory before store; again to reverse"),
     _palette_only("sort('source_step')", "Sort by step", "By source_step; again to reverse"),
     Key(
@@ -156,7 +168,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "l",
         "change_log",
-        "change log: every change found elsewhere, newest first; enter opens its scope",
+        "change log: what changed elsewhere; enter opens a scope",
         "Live",
         bind="l",
         title="Change log",
@@ -164,7 +176,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "m",
         "mute",
-        "mute confirmations and row flashes; changes still come and are logged",
+        "mute confirmations and flashes; updates still come",
         "Live",
         bind="m",
         title="Mute notices",
@@ -183,7 +195,13 @@ KEYS: tuple[Key, ...] = (
 def bindings() -> list[Binding]:
     """The app's `BINDINGS`: every key the app binds, in footer order."""
     return [
-        Binding(k.bind, k.action, k.footer or k.description, show=k.shown_in_footer)
+        Binding(
+            k.bind,
+            k.action,
+            k.footer or k.description,
+            show=k.shown_in_footer,
+            priority=k.priority,
+        )
         for k in KEYS
         if k.bind is not None
     ]

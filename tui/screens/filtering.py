@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from textual.actions import SkipAction
 from textual.widgets import Input
 
 from ..table.rows import SortColumn
@@ -21,6 +22,7 @@ class FilterSort:
     if TYPE_CHECKING:
         table: EntryTable
         query_one: Callable[..., Widget]
+        set_focus: Callable[..., None]
 
         def _update_detail(self) -> None: ...
 
@@ -29,9 +31,13 @@ class FilterSort:
         return self.query_one("#filter", Input)  # type: ignore[return-value]
 
     def action_filter(self) -> None:
+        """Open the filter box and focus it at once: letters typed right after `/` (typed
+        fast, or pasted) go into the box, not to the table's keys."""
         field = self.filter_box
+        if field.has_focus:
+            raise SkipAction()  # A `/` typed into the filter is part of the query.
         field.display = True
-        field.focus()
+        self.set_focus(field)
         self._show_match_count()
 
     # Named handlers: `@on` is only read from the screen class itself, not from mixins.
@@ -54,19 +60,25 @@ class FilterSort:
             self.table.focus()
 
     def key_escape(self) -> None:
+        """Escape clears the filter: while typing it, and after enter took you to the rows."""
         field = self.filter_box
-        if field.has_focus:
+        if field.has_focus or field.display or self.table.filter_query:
             field.value = ""
+            self.table.set_filter("")
             field.display = False
             self.table.focus()
+            self._update_detail()
 
     def action_sort(self, column: SortColumn | None = None) -> None:
-        """No column: the next sort of the cycle; a column: sort by it, again to reverse.
+        """No column: the next column, ascending; a column: sort by it, again to reverse.
 
         The column header shows the sort (its arrow): nothing else needs saying.
         """
-        table = self.table
         if column is None:
-            table.cycle_sort()
+            self.table.next_sort_column()
         else:
-            table.sort_by(column)
+            self.table.sort_by(column)
+
+    def action_sort_reverse(self) -> None:
+        """The same column, the other way round."""
+        self.table.reverse_sort()

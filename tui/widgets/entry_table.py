@@ -29,7 +29,7 @@ from ..display import format_age, one_line, safe
 from ..table.diff import RowDiff
 from ..table.index import RowIndex
 from ..table.rows import SORT_COLUMNS, Row, RowKey, SortColumn, VisibleRows
-from ..table.view import RowView, next_sort, toggle_sort
+from ..table.view import RowView, next_column, toggle_sort
 
 Clock = Callable[[], float]
 
@@ -49,7 +49,7 @@ SORT_ARROWS = {False: "▲", True: "▼"}
 SORT_TITLES: dict[SortColumn, str] = {
     "layer": "layer",
     "key": "key",
-    "time": "age",
+    "time": "time",
     "source_step": "step",
 }
 
@@ -85,7 +85,7 @@ class Columns:
         if self.step:
             cells.append(("step", self.step, "left"))
         if self.age:
-            cells.append(("age", self.age, "right"))
+            cells.append(("time", self.age, "right"))
         return cells
 
 
@@ -106,9 +106,10 @@ class EntryTable(ScrollView, can_focus=True):
     """Rows of one scope: a layer badge, key, value, source_step and age per line.
 
     Rows come in one way, `set_index` (`show_preview` for the first screenful of a
-    big scope); filter and sort go down with `set_filter`, `set_sort`, `sort_by`
-    and `cycle_sort`. Out come `cursor_signal` (the row under the cursor, published
-    synchronously so a pane drawing it lands in the same frame) and `RowActivated`.
+    big scope); filter and sort go down with `set_filter`, `set_sort`, `sort_by`,
+    `next_sort_column` and `reverse_sort`. Out come `cursor_signal` (the row under the
+    cursor, published synchronously so a pane drawing it lands in the same frame) and
+    `RowActivated`.
     The cursor follows its row by `row_key` through reloads, filtering and sorting.
     """
 
@@ -400,16 +401,21 @@ class EntryTable(ScrollView, can_focus=True):
         self._reorder(lambda: self._view.set_query(query), lose_cursor_to_top=True)
 
     def set_sort(self, column: SortColumn, reverse: bool = False) -> None:
-        """Sort by `column`: key, time (youngest first), layer or source_step."""
+        """Sort by `column`: key, time (ascending: oldest first), layer or source_step."""
         if column not in SORT_COLUMNS:
             raise ValueError(f"unknown sort column: {column!r}")
         if (column, reverse) == (self._view.column, self._view.reverse):
             return
         self._reorder(lambda: self._view.set_sort(column, reverse), lose_cursor_to_top=False)
 
-    def cycle_sort(self) -> tuple[SortColumn, bool]:
-        """The next sort of `SORT_CYCLE` (what `s` does)."""
-        self.set_sort(*next_sort(self._view.column, self._view.reverse))
+    def next_sort_column(self) -> tuple[SortColumn, bool]:
+        """Sort by the next column of `SORT_ORDER`, ascending (what `s` does)."""
+        self.set_sort(next_column(self._view.column))
+        return self._view.column, self._view.reverse
+
+    def reverse_sort(self) -> tuple[SortColumn, bool]:
+        """The same column the other way round (what `S` does)."""
+        self.set_sort(self._view.column, not self._view.reverse)
         return self._view.column, self._view.reverse
 
     def sort_by(self, column: SortColumn) -> tuple[SortColumn, bool]:
