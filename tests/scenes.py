@@ -183,6 +183,13 @@ SCENES = [
     ),
     Scene("paused", "Live updates paused (`p`)", demo, (keys("p"),)),
     Scene(
+        "viewer",
+        "Any value, whole and scrollable; enter in `--read-only` (`v` anywhere)",
+        demo_by_path,
+        (cursor("server.config"), keys("enter")),
+        {"read_only": True},
+    ),
+    Scene(
         "changes",
         "Changes made elsewhere: the status line, marks in the tree, the log (`l`)",
         demo,

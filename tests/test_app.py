@@ -22,6 +22,7 @@ from axon_scopes.tui.dialogs import (
     MessageDialog,
     PurgeDialog,
 )
+from axon_scopes.tui.dialogs.viewer import ValueViewer
 from axon_scopes.tui.widgets.detail import DetailPane
 from axon_scopes.tui.widgets.entry_table import EntryTable
 
@@ -258,12 +259,14 @@ async def test_read_only_refuses_every_write_and_says_why(
     app.NOTIFICATION_TIMEOUT = 60.0  # Every notice stays on screen until read.
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
-        for key in ("e", "enter", "a", "d", "D", "u"):
+        for key in ("e", "a", "d", "D", "u"):
             await pilot.press(key)
             await settle(app, pilot)
             assert not isinstance(app.screen, (EditDialog, AddDialog, PurgeDialog))
         shown = notices(app)
-        assert len(shown) == 6 and all("read-only" in m for m in shown)
+        assert len(shown) == 5 and all("read-only" in m for m in shown)
+        await pilot.press("enter")  # Enter shows the value instead.
+        assert isinstance(app.screen, ValueViewer)
     assert (base.parent / ".axon-server__global.session.json").read_bytes() == before
 
 
@@ -464,6 +467,8 @@ async def test_keyboard_moves_between_tree_and_table(demo_base: Path, app_for: A
             app.browser.tree.cursor_ref is not None
             and app.browser.tree.cursor_ref.scope == "global"
         )
+        await pilot.press("tab")  # The detail pane, then round to the tree.
+        assert app.focused is app.browser.query_one(DetailPane)
         await pilot.press("tab")
         assert app.focused is app.browser.tree
         await pilot.press("down", "down")  # the "flows" group, then its first flow

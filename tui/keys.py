@@ -62,7 +62,12 @@ KEYS: tuple[Key, ...] = (
         title="Help",
     ),
     Key("ctrl+p", "command_palette", "command palette: every action by name", "App"),
-    Key("tab / shift+tab", "focus_next", "move between the scope tree and the entry table", "Move"),
+    Key(
+        "tab / shift+tab",
+        "focus_next",
+        "move between the scope tree, the entry table and the detail pane",
+        "Move",
+    ),
     Key(
         "↑ ↓ pgup pgdn home end",
         "cursor_up, cursor_down, page_up, page_down, cursor_first, cursor_last",
@@ -109,9 +114,18 @@ KEYS: tuple[Key, ...] = (
     _palette_only("sort('layer')", "Sort by layer", "Memory before store; again to reverse"),
     _palette_only("sort('source_step')", "Sort by step", "By source_step; again to reverse"),
     Key(
+        "v",
+        "view",
+        "view the whole value: scroll, w wraps, j pretty JSON",
+        "View",
+        bind="v",
+        footer="View",
+        title="View value",
+    ),
+    Key(
         "enter / e",
         "edit",
-        "edit the selected entry (store edits are written at once)",
+        "edit the selected entry (enter views what cannot change)",
         "Change",
         bind="e",
         title="Edit entry",

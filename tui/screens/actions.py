@@ -15,6 +15,7 @@ from ..display import safe
 from ..keys import help_sections
 from ..messages import ExportFinished
 from ..refs import ScopeRef
+from ..table.rows import Row
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -40,7 +41,25 @@ class ViewActions:
             self, ref: ScopeRef, external: bool = False, reload: bool = False
         ) -> None: ...
         def scan_scopes(self) -> None: ...
+        def action_edit(self) -> None: ...
+        def write_refusal(self, row: Row | None = None) -> tuple[str, str] | None: ...
         def apply_changes(self, found: list[SourceChange]) -> None: ...
+
+    def action_view(self) -> None:
+        """The selected entry's whole value in a scrollable viewer, in every mode."""
+        from ..dialogs.viewer import ValueViewer
+
+        row = self.table.cursor_row
+        if row is None or self.current is None:
+            self.app.notify("No entry selected.", severity="warning")
+            return
+
+        def done(choice: str | None) -> None:
+            if choice == "edit":
+                self.action_edit()
+
+        editable = self.write_refusal(row) is None
+        self.app.push_screen(ValueViewer(self.current.scope, row, editable=editable), done)
 
     def action_copy(self) -> None:
         row = self.table.cursor_row

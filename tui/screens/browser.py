@@ -16,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
@@ -126,7 +127,6 @@ class BrowserScreen(
         self.query_one("#filter", Input).display = False
         self.query_one("#scope-banner", Static).display = False
         self.query_one("#empty", Static).display = False
-        self.query_one(DetailPane).can_focus = False
         self.table.focus()
         self.set_timer(0.3, self._mount_footer)  # Also when no rows ever come.
         # The detail pane follows the cursor in the same frame, not one message later.
@@ -277,7 +277,11 @@ class BrowserScreen(
 
     @on(EntryTable.RowActivated)
     def _row_activated(self, event: EntryTable.RowActivated) -> None:
-        self.action_edit()
+        """Enter edits what may be changed, and shows the value of what may not."""
+        if self.write_refusal(event.row) is None:
+            self.action_edit()
+        else:
+            self.action_view()
 
     def _update_detail(self) -> None:
         detail = self.query_one(DetailPane)
@@ -298,44 +302,46 @@ class BrowserScreen(
 
     # ── writes ─────────────────────────────────────────────────────────────
 
+    def write_refusal(self, row: Row | None = None) -> tuple[str, SeverityLevel] | None:
+        """Why nothing (or `row`) may be changed here, and how loudly; None: it may."""
+        if self.read_only:
+            return READ_ONLY_REASON, "warning"
+        if self.current is None:
+            return "No scope selected.", "warning"
+        capabilities = self.service(self.current).capabilities
+        refusal = service_refusal(capabilities)
+        if refusal is not None:
+            return refusal, "warning"
+        if self.current in self._errors:
+            reason = self._errors[self.current]
+            return f"This scope's file is unreadable, so writes are refused: {reason}", "error"
+        if row is not None and not row.writable:
+            return (
+                "This memory layer was published by another process; it is read-only here.",
+                "warning",
+            )
+        if row is not None and row.layer == "memory" and not capabilities.can_write_memory:
+            return MEMORY_READ_ONLY, "warning"
+        return None
+
+    def _refused(self, row: Row | None = None) -> bool:
+        refusal = self.write_refusal(row)
+        if refusal is not None:
+            self.notify(refusal[0], severity=refusal[1])
+        return refusal is not None
+
     def _writable_row(self) -> Row | None:
         """The row under the cursor if it may be changed; otherwise say why not."""
-        if not self._can_write():
-            return None
         row = self.table.cursor_row
+        if self._refused():
+            return None
         if row is None:
             self.notify("No entry selected.", severity="warning")
             return None
-        if not row.writable:
-            self.notify(
-                "This memory layer was published by another process; it is read-only here.",
-                severity="warning",
-            )
-            return None
-        if row.layer == "memory" and not self.service(self.current).capabilities.can_write_memory:
-            self.notify(MEMORY_READ_ONLY, severity="warning")
-            return None
-        return row
+        return None if self._refused(row) else row
 
     def _can_write(self) -> bool:
-        if self.read_only:
-            self.notify(READ_ONLY_REASON, severity="warning")
-            return False
-        if self.current is None:
-            self.notify("No scope selected.", severity="warning")
-            return False
-        refusal = service_refusal(self.service(self.current).capabilities)
-        if refusal is not None:
-            self.notify(refusal, severity="warning")
-            return False
-        if self.current in self._errors:
-            self.notify(
-                f"This scope's file is unreadable, so writes are refused: "
-                f"{self._errors[self.current]}",
-                severity="error",
-            )
-            return False
-        return True
+        return not self._refused()
 
     def action_edit(self) -> None:
         row = self._writable_row()
