@@ -475,3 +475,42 @@ async def test_live_updates_can_start_at_once(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert await until(pilot, lambda: watched(tmp_path), timeout=5)
         assert app.is_running
+
+
+def tree_label(app: ScopesApp, scope: str) -> str:
+    node = app.browser.tree.node_for(app.browser.ref_for(scope))
+    return "" if node is None else str(node.label)
+
+
+@pytest.mark.parametrize("fix", ["cp", "mv"])
+async def test_the_tree_drops_unreadable_when_the_file_is_fixed(tmp_path: Path, fix: str) -> None:
+    """Fixed with the very bytes it had (cp over it, or an atomic mv), no ctrl+r needed."""
+    base = seed(tmp_path)
+    path = tmp_path / SCOPE_FILE
+    good = path.read_bytes()
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "global")  # The broken scope is not the one shown.
+        path.write_bytes(b"[{not json")
+        assert await until(pilot, lambda: "unreadable" in tree_label(app, "flow:live"), 6)
+        if fix == "cp":
+            path.write_bytes(good)
+        else:
+            spare = tmp_path / "fixed.json"
+            spare.write_bytes(good)
+            spare.replace(path)
+        assert await until(pilot, lambda: "unreadable" not in tree_label(app, "flow:live"), 6)
+        assert tree_label(app, "flow:live").startswith("live")
+        assert "flow:live readable again" in status_line(app)
+        # And on the scope shown, the banner goes with the mark.
+        app.browser.select_scope(app.browser.ref_for("flow:live"))
+        await settle(app, pilot)
+        path.write_bytes(b"[{not json")
+        banner = app.query_one("#scope-banner")
+        assert await until(pilot, lambda: bool(banner.display), 6)
+        path.write_bytes(good)
+        assert await until(
+            pilot,
+            lambda: not banner.display and "unreadable" not in tree_label(app, "flow:live"),
+            6,
+        )

@@ -7,6 +7,7 @@ and changes arrive as `SourceChanged` messages from the source's own thread.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.timer import Timer
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
     from ..app import Clock, ScopesApp
     from ..widgets.entry_table import EntryTable
-    from ..widgets.scope_tree import ScopeTree
+    from ..widgets.scope_tree import ScopeInfo, ScopeTree
 
 
 class LiveUpdates:
@@ -39,6 +40,7 @@ class LiveUpdates:
         tree: ScopeTree
         clock: Clock
         _scanned: bool
+        _infos: dict[ScopeRef, ScopeInfo]
         #: Reactive on the screen, bound to the status line: confirmations and flashes off.
         muted: bool
         #: Reactive on the screen, bound to the header: live updates are held.
@@ -124,10 +126,17 @@ class LiveUpdates:
             ref = ScopeRef(item.base, change.scope)
             touched.add(ref)
             record = record_of(ref, change, now, files=files)
+            # Fixed (by cp, or an atomic mv of the same bytes): nothing may be counted, but
+            # the tree still says unreadable until it is told again.
+            info = self._infos.get(ref)
+            fixed = info is not None and info.unreadable and not change.error and not change.gone
+            if fixed:
+                record = record or ChangeRecord(now, ref)
+                record = replace(record, events=(*record.events, "readable again"))
             if record is not None:
                 records.append(record)
             rescan |= bool(change.new or change.gone or change.added or change.removed)
-            rescan |= bool(change.error or change.published)
+            rescan |= bool(change.error or change.published or fixed)
         self.log_changes(records)
         self.check_reverts(touched)
         if rescan:
