@@ -82,6 +82,21 @@ def broken() -> Target:
     return "axon-server"
 
 
+LONG_NAMES = (
+    "flow:customer-onboarding-pipeline-eu-west-1",
+    "flow:customer-onboarding-pipeline-eu-west-2",
+)
+
+
+def long_names() -> Target:
+    """The demo, plus two flows whose long names differ only at the end."""
+    mgr = populate("axon-server")
+    for at, name in enumerate(LONG_NAMES):
+        mgr.persist(name, "region", f"eu-west-{at + 1}", "deploy")
+    mgr.flush_all()
+    return mgr
+
+
 def empty() -> Target:
     return "axon-server"
 
@@ -113,6 +128,8 @@ class Scene:
     setup: Callable[[], Target]
     actions: tuple[Action, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
+    #: The terminal size, columns × lines.
+    size: tuple[int, int] = SIZE
 
     def app(self) -> ScopesApp:
         return open_app(self.setup(), **self.options)
@@ -188,6 +205,41 @@ SCENES = [
         demo_by_path,
         (cursor("server.config"), keys("enter")),
         {"read_only": True},
+    ),
+    Scene(
+        "small_80x24",
+        "At 80×24: the columns fit, the tree is narrower",
+        demo,
+        (scope("flow:analyze"),),
+        size=(80, 24),
+    ),
+    Scene(
+        "small_60x20",
+        "At 60×20: long scope names are cut in the middle, so they stay apart",
+        long_names,
+        (scope(LONG_NAMES[1]),),
+        size=(60, 20),
+    ),
+    Scene(
+        "tree_hidden_60x20",
+        "At 60×20 with the tree hidden (`t`)",
+        demo,
+        (scope("flow:analyze"), keys("t")),
+        size=(60, 20),
+    ),
+    Scene(
+        "conflict_60x20",
+        "The conflict dialog at 60×20: all three values and every button",
+        demo,
+        (cursor("motd"), keys("e"), collide),
+        size=(60, 20),
+    ),
+    Scene(
+        "edit_60x20",
+        "The edit dialog at 60×20",
+        demo,
+        (cursor("server.config"), keys("e")),
+        size=(60, 20),
     ),
     Scene(
         "changes",

@@ -39,6 +39,10 @@ class ScopesApp(App[None]):
     TITLE = "axon-scopes"
     #: Dialogs and inputs read this; tests and pictures turn it off for steady frames.
     CURSOR_BLINK = True
+    #: Every screen gets a class by the terminal's size (`app.tcss`, `dialogs.tcss`): a
+    #: narrower tree and tighter dialogs on small terminals, set again on every resize.
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (70, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     #: Set by the command line, which owns the process: once the first scope is shown,
     #: move everything alive into the collector's permanent generation. Textual keeps

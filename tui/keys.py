@@ -75,6 +75,14 @@ KEYS: tuple[Key, ...] = (
         "Move",
     ),
     Key(
+        "t",
+        "toggle_tree",
+        "show or hide the scope tree (more room for the table)",
+        "Move",
+        bind="t",
+        title="Show or hide the scope tree",
+    ),
+    Key(
         "i",
         "scope_info",
         "on a scope: its file, and why it is unreadable",

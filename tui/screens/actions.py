@@ -45,6 +45,13 @@ class ViewActions:
         def write_refusal(self, row: Row | None = None) -> tuple[str, str] | None: ...
         def apply_changes(self, found: list[SourceChange]) -> None: ...
 
+    def action_toggle_tree(self) -> None:
+        """Hide the scope tree for the table's sake, or show it again."""
+        tree = self.tree
+        tree.display = not tree.display
+        if not tree.display and tree.has_focus:
+            self.table.focus()
+
     def action_view(self) -> None:
         """The selected entry's whole value in a scrollable viewer, in every mode."""
         from ..dialogs.viewer import ValueViewer

@@ -511,6 +511,7 @@ class EntryTable(ScrollView, can_focus=True):
         self._columns = None
         self._lines.clear()
         self._scroll_to_cursor()
+        self.refresh()
 
     def action_cursor_up(self) -> None:
         self._move_cursor(self._cursor - 1)
@@ -617,9 +618,11 @@ class EntryTable(ScrollView, can_focus=True):
     # ── rendering ──────────────────────────────────────────────────────────
 
     def _layout(self) -> Columns:
-        if self._columns is None:
+        """Column widths for the width the table has now (lines may be drawn before the
+        resize event arrives: widths fitted to the old size would stay on screen)."""
+        width = self.scrollable_content_region.width
+        if self._columns is None or self._columns.width != width:
             index = self._view.index
-            width = self.scrollable_content_region.width
             self._columns = Columns.fit(width, index.key_width, index.step_width)
         return self._columns
 

@@ -42,7 +42,29 @@ def group_of(scope: str) -> tuple[str | None, str]:
 CHANGED_MARK = " ●"
 
 
-def scope_label(name: str, info: ScopeInfo, changed: bool = False) -> Text:
+#: Columns a scope's label loses to the guides of its level and the counts after it.
+GUIDES = 7
+
+
+def middle_cut(name: str, room: int) -> str:
+    """`name` in at most `room` characters, cut in the middle: long names that differ at the
+    end (…-eu-west-1, …-eu-west-2) or at the start stay told apart."""
+    if room <= 0 or len(name) <= room:
+        return name
+    if room < 5:
+        return name[: room - 1] + "…"
+    tail = (room - 1) * 3 // 5
+    return name[: room - 1 - tail] + "…" + name[len(name) - tail :]
+
+
+def scope_label(name: str, info: ScopeInfo, changed: bool = False, room: int = 0) -> Text:
+    """The label of a scope node; a name longer than `room` (0: any length) is cut in the
+    middle, leaving room for its counts and marks."""
+    if room:
+        counts = f"  {info.memory_count:,}·{info.store_count:,}" if not info.unreadable else ""
+        extra = len(counts) + (2 if info.published else 0) + (2 if changed else 0)
+        extra += 2 + len(" unreadable") if info.unreadable else 0
+        name = middle_cut(name, max(8, room - extra))
     label = safe_rich(name, style="bold red" if info.unreadable else "")
     mark = (CHANGED_MARK, "bold yellow") if changed else ("", "")
     if info.unreadable:
@@ -105,7 +127,7 @@ class ScopeTree(Tree[NodeData]):
         for info in order:
             ref = info.ref
             group, name = group_of(ref.scope)
-            label = scope_label(name, info, ref in self.marked)
+            label = scope_label(name, info, ref in self.marked, self.name_room)
             node = self._scope_nodes.get(ref)
             if node is None:
                 base_node = self._base_node(ref.base, base_labels.get(ref.base, ref.base))
@@ -138,7 +160,21 @@ class ScopeTree(Tree[NodeData]):
                 self.marked.discard(ref)
             node, info = self._scope_nodes.get(ref), self._infos.get(ref)
             if node is not None and info is not None:
-                node.set_label(scope_label(group_of(ref.scope)[1], info, on))
+                node.set_label(scope_label(group_of(ref.scope)[1], info, on, self.name_room))
+
+    @property
+    def name_room(self) -> int:
+        """Characters a scope's label may take at the tree's width now (0: not known yet)."""
+        width = self.scrollable_content_region.width
+        return max(0, width - GUIDES) if width else 0
+
+    def on_resize(self) -> None:
+        """Long names are cut to the width: cut them again for the new one."""
+        for ref, node in self._scope_nodes.items():
+            info = self._infos.get(ref)
+            if info is not None:
+                name = group_of(ref.scope)[1]
+                node.set_label(scope_label(name, info, ref in self.marked, self.name_room))
 
     def select_ref(self, ref: ScopeRef) -> bool:
         node = self._scope_nodes.get(ref)
