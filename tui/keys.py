@@ -214,6 +214,10 @@ KEYS: tuple[Key, ...] = (
 )
 
 
+#: Actions that change something: the footer leaves them out in `--read-only`.
+WRITE_ACTIONS = frozenset({"edit", "add", "purge", "bulk_purge", "undo"})
+
+
 def bindings() -> list[Binding]:
     """The app's `BINDINGS`: every key the app binds, in footer order."""
     return [

@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextAr
 
 from ..display import one_line, safe
 from ..table.rows import Row
-from ..widgets.safe_inputs import SafeInput, hidden_characters
+from ..widgets.safe_inputs import LeadInput, SafeInput, hidden_characters
 from ..widgets.safe_text_area import SafeTextArea
 from ._base import field_line, message_line, title, value_preview
 from .confirm import ConfirmDialog
@@ -81,7 +81,12 @@ class AddDialog(SavingDialog[AddResult]):
             yield Static(field_line("scope", safe(self.scope)), classes="fields")
             with Horizontal(classes="form-row"):
                 yield Static(Content("key"), classes="label")
-                yield SafeInput(placeholder="required", cursor_blink=self.cursor_blink, id="key")
+                yield LeadInput(
+                    placeholder="required",
+                    cursor_blink=self.cursor_blink,
+                    follow=self._type_into_value,
+                    id="key",
+                )
             yield Static(id="key-message", classes="message")
             with Horizontal(classes="form-row"):
                 yield Static(Content("layer"), classes="label")
@@ -127,7 +132,12 @@ class AddDialog(SavingDialog[AddResult]):
 
     @on(Input.Submitted, "#key")
     def _key_submitted(self) -> None:
-        self.query_one("#value", TextArea).focus()
+        self.set_focus(self.query_one("#value", TextArea))
+
+    def _type_into_value(self, text: str) -> None:
+        """What was typed or pasted after enter in the key: it belongs to the value."""
+        area = self.query_one("#value", TextArea)
+        area.insert(text)
 
     @on(Input.Submitted, "#source-step")
     @on(Button.Pressed, "#save")

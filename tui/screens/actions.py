@@ -74,7 +74,10 @@ class ViewActions:
             self.app.notify("No entry selected.", severity="warning")
             return
         self.app.copy_to_clipboard(row.value)
-        self.app.notify(f"Copied the value of {row.key!r} ({len(row.value):,} characters).")
+        self.app.notify(
+            f"Sent the value of {row.key!r} ({len(row.value):,} characters) to the "
+            "terminal's clipboard (OSC 52); a terminal that does not support it ignores it."
+        )
 
     def action_export(self) -> None:
         from ..dialogs.export import ExportDialog

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 from textual import on
@@ -25,7 +26,7 @@ from axon_scopes.core import ScopeSource
 
 from .. import changes
 from ..display import safe
-from ..keys import bindings
+from ..keys import WRITE_ACTIONS, bindings
 from ..messages import ScopeRowsLoaded, ScopesScanned
 from ..refs import ScopeRef
 from ..table.rows import Row
@@ -119,7 +120,17 @@ class BrowserScreen(
         # build, and this slot holds its line so nothing moves when it comes.
         yield Static(id="footer-slot")
 
+    def _hide_write_keys(self) -> None:
+        """In `--read-only` the footer offers no write (the keys still say why they refuse)."""
+        keys = self._bindings.key_to_bindings
+        for key, listed in list(keys.items()):
+            keys[key] = [
+                replace(b, show=False) if b.action in WRITE_ACTIONS else b for b in listed
+            ]
+
     def on_mount(self) -> None:
+        if self.read_only:
+            self._hide_write_keys()
         header = self.query_one(StoreHeader)
         header.location = self.source.location
         header.read_only = self.read_only
