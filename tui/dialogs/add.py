@@ -77,7 +77,7 @@ class AddDialog(SavingDialog[AddResult]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as panel:
             panel.border_title = title("Add entry")
-            panel.border_subtitle = "ctrl+s save · esc cancel"
+            panel.border_subtitle = "ctrl+s save · ctrl+e $EDITOR · esc cancel"
             yield Static(field_line("scope", safe(self.scope)), classes="fields")
             with Horizontal(classes="form-row"):
                 yield Static(Content("key"), classes="label")
@@ -96,7 +96,7 @@ class AddDialog(SavingDialog[AddResult]):
             yield Static(Content("value"), classes="label")
             yield SafeTextArea(soft_wrap=True, cursor_blink=self.cursor_blink, id="value")
             yield Static(id="json-warning", classes="warning")
-            yield Static(size_limit_note(self.limit) or "", id="limit", classes="hint")
+            yield Static(size_limit_note(self.limit), id="limit", classes="hint")
             with Horizontal(classes="form-row"):
                 yield Static(Content("source_step"), classes="label")
                 yield SafeInput(
@@ -113,7 +113,6 @@ class AddDialog(SavingDialog[AddResult]):
     def on_mount(self) -> None:
         message_line(self.query_one("#key-message", Static), None)
         message_line(self.query_one("#json-warning", Static), None)
-        self.query_one("#limit", Static).display = self.limit is not None
         self.show_problem(None)
 
     @property
