@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
@@ -23,6 +24,7 @@ from .config import Tuning
 from .display import plain
 from .keys import palette
 from .screens.browser import BrowserScreen
+from .settings import SettingsFile
 
 Clock = Callable[[], float]
 #: A notification shows at most this many characters (a key may be a megabyte long).
@@ -62,7 +64,10 @@ class ScopesApp(App[None]):
         cursor_blink: bool = True,
         age_refresh: float | None = 15.0,
         max_value_bytes: int | None = None,
+        settings_path: os.PathLike[str] | str | None = None,
     ) -> None:
+        #: The operator's settings, kept between runs when a path is given (`settings.py`).
+        self.settings_file = SettingsFile(None if settings_path is None else Path(settings_path))
         super().__init__()
         self.CURSOR_BLINK = cursor_blink
         self.source = source
@@ -80,8 +85,30 @@ class ScopesApp(App[None]):
         )
         #: Notices raised while a dialog was up, shown when it closes.
         self._held: list[tuple[str, str, SeverityLevel, float | None]] = []
+        kept = self.settings_file.settings
         if theme:
             self.theme = theme
+        elif kept.theme and kept.theme in self.available_themes:
+            self.theme = kept.theme
+
+    def on_mount(self) -> None:
+        if self.settings_file.problem:
+            self.notify(
+                f"{self.settings_file.problem}. The defaults are used; the file is left as it is.",
+                title="Settings not read",
+                severity="warning",
+                timeout=8,
+            )
+
+    def remember(self, **changes: object) -> None:
+        """A setting changed: keep it for the next run (saying so if that fails)."""
+        problem = self.settings_file.update(**changes)
+        if problem:
+            self.notify(problem, severity="warning", timeout=6)
+
+    def watch_theme(self, theme: str) -> None:
+        if hasattr(self, "settings_file"):
+            self.remember(theme=theme)
 
     def get_default_screen(self) -> Screen:
         """The main screen is the first on the stack: dialogs go on top of it."""
@@ -159,6 +186,7 @@ def make_app(
     max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES,
     lock_timeout: float | None = None,
     tuning: Tuning | None = None,
+    settings_path: os.PathLike[str] | str | None = None,
 ) -> ScopesApp:
     """Build the app for the command line and the tests alike.
 
@@ -188,4 +216,5 @@ def make_app(
         cursor_blink=cursor_blink,
         age_refresh=age_refresh,
         max_value_bytes=max_value_bytes,
+        settings_path=settings_path,
     )

@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-watch", action="store_true", help="do not reload when other processes write"
     )
     parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=None,
+        help="settings file (theme, mute, tree); default: axon-scopes/settings.json in the "
+        "platform's config directory, or $AXON_SCOPES_CONFIG",
+    )
+    parser.add_argument(
         "--max-file-size",
         type=_size_option,
         default=DEFAULT_MAX_FILE_BYTES,
@@ -93,12 +100,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .demo import run_demo
 
         return run_demo(read_only=args.read_only, theme=args.theme, watch=not args.no_watch)
+    from .settings import default_path
+
     app = make_app(
         args.path,
         read_only=args.read_only,
         watch=not args.no_watch,
         theme=args.theme,
         max_file_bytes=args.max_file_size,
+        settings_path=args.config or default_path(),
     )
     app.freeze_gc = True
     app.run()

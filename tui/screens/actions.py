@@ -20,6 +20,7 @@ from ..table.rows import Row
 if TYPE_CHECKING:
     from textual.app import App
 
+    from ..app import ScopesApp
     from ..dialogs.export import ExportResult
     from ..widgets.entry_table import EntryTable
     from ..widgets.scope_tree import ScopeTree
@@ -30,6 +31,7 @@ class ViewActions:
 
     if TYPE_CHECKING:
         app: App[None]
+        config: ScopesApp
         current: ScopeRef | None
         source: ScopeSource
         table: EntryTable
@@ -51,6 +53,7 @@ class ViewActions:
         tree.display = not tree.display
         if not tree.display and tree.has_focus:
             self.table.focus()
+        self.config.remember(tree_hidden=not tree.display)
 
     def action_view(self) -> None:
         """The selected entry's whole value in a scrollable viewer, in every mode."""

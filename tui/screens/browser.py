@@ -131,6 +131,9 @@ class BrowserScreen(
     def on_mount(self) -> None:
         if self.read_only:
             self._hide_write_keys()
+        kept = self.config.settings_file.settings
+        self.muted = kept.muted
+        self.tree.display = not kept.tree_hidden
         header = self.query_one(StoreHeader)
         header.location = self.source.location
         header.read_only = self.read_only

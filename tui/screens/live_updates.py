@@ -171,6 +171,7 @@ class LiveUpdates:
     def action_mute(self) -> None:
         """Mute confirmations and flashes; changes keep coming and keep being logged."""
         self.muted = not self.muted
+        self.config.remember(muted=self.muted)
 
     def action_pause(self) -> None:
         """Hold live updates (counting them); pressing again applies them."""
