@@ -242,6 +242,12 @@ SCENES = [
         size=(60, 20),
     ),
     Scene(
+        "find",
+        "Find in every scope (`F`): scope names, keys and values; enter goes there",
+        demo,
+        (keys("F", *"status"),),
+    ),
+    Scene(
         "changes",
         "Changes made elsewhere: the status line, marks in the tree, the log (`l`)",
         demo,

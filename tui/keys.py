@@ -93,12 +93,20 @@ KEYS: tuple[Key, ...] = (
     Key(
         "/",
         "filter",
-        "filter by key or value, ignoring case; escape clears",
+        "filter by key or value (from the tree: scope names); escape clears",
         "View",
         bind="slash",
         footer="Filter",
         title="Filter entries",
         priority=True,
+    ),
+    Key(
+        "F",
+        "find",
+        "find in every scope: scope names, keys, values; enter goes there",
+        "View",
+        bind="F",
+        title="Find in every scope",
     ),
     Key(
         "s",

@@ -19,6 +19,7 @@ from ..table.rows import Row
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.widgets import Input
 
     from ..app import ScopesApp
     from ..dialogs.export import ExportResult
@@ -44,8 +45,31 @@ class ViewActions:
         ) -> None: ...
         def scan_scopes(self) -> None: ...
         def action_edit(self) -> None: ...
+        def select_scope(self, ref: ScopeRef) -> None: ...
+        def clear_scope_filter(self) -> None: ...
+        jump_to: tuple[str, str] | None
+        filter_box: Input
         def write_refusal(self, row: Row | None = None) -> tuple[str, str] | None: ...
         def apply_changes(self, found: list[SourceChange]) -> None: ...
+
+    def action_find(self) -> None:
+        """Search every scope: names, keys and values; enter goes to the hit."""
+        from ..dialogs.find import FindScreen
+        from ..search import Hit, search
+
+        def go(hit: Hit | None) -> None:
+            if hit is None:
+                return
+            if self.tree.node_for(hit.ref) is None:
+                self.clear_scope_filter()
+            if hit.key is not None and hit.layer is not None:
+                self.table.set_filter("")
+                self.filter_box.value = ""
+                self.jump_to = (hit.layer, hit.key)
+            self.select_scope(hit.ref)
+
+        source = self.source
+        self.app.push_screen(FindScreen(lambda query, stop: search(source, query, stop)), go)
 
     def action_toggle_tree(self) -> None:
         """Hide the scope tree for the table's sake, or show it again."""

@@ -17,7 +17,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
@@ -42,7 +41,7 @@ from .filtering import FilterSort
 from .live_updates import LiveUpdates
 from .loading import ScopeLoading
 from .reverts import RevertWatch
-from .writes import MEMORY_READ_ONLY, READ_ONLY_REASON, WriteFlows, service_refusal
+from .writes import READ_ONLY_REASON, WriteFlows, service_refusal
 
 if TYPE_CHECKING:
     from ..app import Clock, ScopesApp
@@ -91,7 +90,9 @@ class BrowserScreen(
         self._infos: dict[ScopeRef, ScopeInfo] = {}
         #: The source has been read once (the first rows can come).
         self._scanned = False
-        self._errors: dict[ScopeRef, str] = {}
+        self.errors: dict[ScopeRef, str] = {}
+        #: The row to put the cursor on once the scope being loaded is shown (after `F`).
+        self.jump_to: tuple[str, str] | None = None
         self.init_live()
         self.init_writes()
         self.init_reverts()
@@ -259,12 +260,15 @@ class BrowserScreen(
                 self.config.freeze_gc = False
                 self.call_after_refresh(gc.freeze)
         self._show_match_count()
+        if self.jump_to is not None and message.preview_total is None:
+            self.table.move_cursor_to_key(self.jump_to)
+            self.jump_to = None
         if message.external and self.follow:
             self._follow_newest()
         self._published_at = message.published_at
         banner = self.query_one("#scope-banner", Static)
         if message.error:
-            self._errors[message.ref] = message.error
+            self.errors[message.ref] = message.error
             banner.update(
                 Content.assemble(
                     Content.styled("⚠ unreadable: ", "bold"),
@@ -273,7 +277,7 @@ class BrowserScreen(
                 )
             )
         else:
-            self._errors.pop(message.ref, None)
+            self.errors.pop(message.ref, None)
         banner.display = bool(message.error)
         if switched:
             self.mark_reverted_rows()
@@ -300,7 +304,7 @@ class BrowserScreen(
     def _update_detail(self) -> None:
         detail = self.query_one(DetailPane)
         row = self.table.cursor_row
-        if row is None and self.current in self._errors:
+        if row is None and self.current in self.errors:
             detail.show_message(
                 Content.styled(
                     "Nothing from this scope's file can be shown: it could not be read.\n"
@@ -315,34 +319,6 @@ class BrowserScreen(
         detail.show_row(scope, row, self.clock(), published_at=self._published_at, note=note)
 
     # ── writes ─────────────────────────────────────────────────────────────
-
-    def write_refusal(self, row: Row | None = None) -> tuple[str, SeverityLevel] | None:
-        """Why nothing (or `row`) may be changed here, and how loudly; None: it may."""
-        if self.read_only:
-            return READ_ONLY_REASON, "warning"
-        if self.current is None:
-            return "No scope selected.", "warning"
-        capabilities = self.service(self.current).capabilities
-        refusal = service_refusal(capabilities)
-        if refusal is not None:
-            return refusal, "warning"
-        if self.current in self._errors:
-            reason = self._errors[self.current]
-            return f"This scope's file is unreadable, so writes are refused: {reason}", "error"
-        if row is not None and not row.writable:
-            return (
-                "This memory layer was published by another process; it is read-only here.",
-                "warning",
-            )
-        if row is not None and row.layer == "memory" and not capabilities.can_write_memory:
-            return MEMORY_READ_ONLY, "warning"
-        return None
-
-    def _refused(self, row: Row | None = None) -> bool:
-        refusal = self.write_refusal(row)
-        if refusal is not None:
-            self.notify(refusal[0], severity=refusal[1])
-        return refusal is not None
 
     def _writable_row(self) -> Row | None:
         """The row under the cursor if it may be changed; otherwise say why not."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import msgspec.structs
 from textual import work
+from textual.notifications import SeverityLevel
 
 from axon_scopes.core import (
     Capabilities,
@@ -77,6 +78,10 @@ class WriteFlows:
         #: Where other processes' writes land, for messages: "on disk", "in Redis".
         elsewhere: str
 
+        #: Scopes whose file is unreadable, and why.
+        errors: dict[ScopeRef, str]
+        read_only: bool
+
         def service(self, ref: ScopeRef) -> ScopeService: ...
         def load_scope(
             self, ref: ScopeRef, external: bool = False, reload: bool = False
@@ -85,6 +90,34 @@ class WriteFlows:
         def remember_write(
             self, ref: ScopeRef, layer: str, key: str, entry: MemoryEntry | None
         ) -> None: ...
+
+    def write_refusal(self, row: Row | None = None) -> tuple[str, SeverityLevel] | None:
+        """Why nothing (or `row`) may be changed here, and how loudly; None: it may."""
+        if self.read_only:
+            return READ_ONLY_REASON, "warning"
+        if self.current is None:
+            return "No scope selected.", "warning"
+        capabilities = self.service(self.current).capabilities
+        refusal = service_refusal(capabilities)
+        if refusal is not None:
+            return refusal, "warning"
+        if self.current in self.errors:
+            reason = self.errors[self.current]
+            return f"This scope's file is unreadable, so writes are refused: {reason}", "error"
+        if row is not None and not row.writable:
+            return (
+                "This memory layer was published by another process; it is read-only here.",
+                "warning",
+            )
+        if row is not None and row.layer == "memory" and not capabilities.can_write_memory:
+            return MEMORY_READ_ONLY, "warning"
+        return None
+
+    def _refused(self, row: Row | None = None) -> bool:
+        refusal = self.write_refusal(row)
+        if refusal is not None:
+            self.notify(refusal[0], severity=refusal[1])
+        return refusal is not None
 
     def init_writes(self) -> None:
         #: What each write changed, newest last: `u` takes from the end.

@@ -95,6 +95,11 @@ class ScopeTree(Tree[NodeData]):
         self._group_nodes: dict[tuple[str, str], TreeNode[NodeData]] = {}
         self._base_nodes: dict[str, TreeNode[NodeData]] = {}
         self._infos: dict[ScopeRef, ScopeInfo] = {}
+        #: Every scope and base label last given to `show`, before the name filter.
+        self._all: list[ScopeInfo] = []
+        self._labels: dict[str, str] = {}
+        #: Only scopes whose name contains this (ignoring case) are shown.
+        self.name_filter = ""
         #: Scopes changed elsewhere since the operator last looked at them.
         self.marked: set[ScopeRef] = set()
 
@@ -118,9 +123,11 @@ class ScopeTree(Tree[NodeData]):
 
     def show(self, infos: list[ScopeInfo], base_labels: dict[str, str]) -> None:
         """Add, relabel and remove nodes to match `infos`; nothing is rebuilt."""
-        wanted = {info.ref: info for info in infos}
+        self._all, self._labels = infos, base_labels
+        self.marked &= {info.ref for info in infos}
+        needle = self.name_filter.lower()
+        wanted = {info.ref: info for info in infos if needle in info.ref.scope.lower()}
         self._infos = wanted
-        self.marked &= wanted.keys()
         for ref in [r for r in self._scope_nodes if r not in wanted]:
             self._scope_nodes.pop(ref).remove()
         order = sorted(wanted.values(), key=lambda i: _sort_key(i.ref.scope))
@@ -148,6 +155,18 @@ class ScopeTree(Tree[NodeData]):
             if not node.children:
                 node.remove()
                 del self._group_nodes[key]
+
+    def filter_names(self, query: str) -> int:
+        """Show only scopes whose name contains `query`; returns how many are shown."""
+        if query != self.name_filter:
+            # Rebuilt in order: nodes added back one by one would land after the others.
+            self.name_filter = query
+            self.clear()
+            self._scope_nodes.clear()
+            self._group_nodes.clear()
+            self._base_nodes.clear()
+            self.show(self._all, self._labels)
+        return len(self._infos)
 
     def mark(self, refs: set[ScopeRef], on: bool = True) -> None:
         """Mark scopes as changed elsewhere (`on`), or clear their mark."""
