@@ -62,16 +62,22 @@ class AddDialog(SavingDialog[AddResult]):
         key_exists: Callable[[str, str], Row | None],
         default_source_step: str = "tui",
         memory_allowed: bool = True,
+        memory_note: str | None = None,
         save: Saver[AddResult] | None = None,
         limit: int | None = None,
     ) -> None:
-        """`save` writes the result (the dialog stays open until it succeeds); `limit` in bytes."""
+        """`save` writes the result (the dialog stays open until it succeeds); `limit` in bytes.
+
+        `memory_note` says, when the memory layer is chosen, where such an entry lives
+        (for a file store: in this app's process only, gone when it quits).
+        """
         super().__init__(save=save)
         self.limit = limit
         self.scope = scope
         self.key_exists = key_exists
         self.default_source_step = default_source_step
         self.memory_allowed = memory_allowed
+        self.memory_note = memory_note
         self._asking = False
 
     def compose(self) -> ComposeResult:
@@ -93,6 +99,7 @@ class AddDialog(SavingDialog[AddResult]):
                 with RadioSet(id="layer"):
                     yield RadioButton("store", value=True, id="layer-store")
                     yield RadioButton("memory", id="layer-memory", disabled=not self.memory_allowed)
+            yield Static(id="layer-note", classes="warning")
             yield Static(Content("value"), classes="label")
             yield SafeTextArea(soft_wrap=True, cursor_blink=self.cursor_blink, id="value")
             yield Static(id="json-warning", classes="warning")
@@ -112,6 +119,7 @@ class AddDialog(SavingDialog[AddResult]):
 
     def on_mount(self) -> None:
         message_line(self.query_one("#key-message", Static), None)
+        message_line(self.query_one("#layer-note", Static), None)
         message_line(self.query_one("#json-warning", Static), None)
         self.show_problem(None)
 
@@ -124,6 +132,14 @@ class AddDialog(SavingDialog[AddResult]):
     def _key_changed(self, event: Input.Changed) -> None:
         problem = key_problem(event.value) if event.value else None
         message_line(self.query_one("#key-message", Static), problem[1] if problem else None)
+
+    @on(RadioSet.Changed, "#layer")
+    def _layer_changed(self) -> None:
+        note = self.memory_note if self.layer == "memory" else None
+        message_line(
+            self.query_one("#layer-note", Static),
+            None if note is None else Content.styled(f"⚠ {note}", "$text-warning"),
+        )
 
     @on(TextArea.Changed, "#value")
     def _value_changed(self, event: TextArea.Changed) -> None:

@@ -168,7 +168,24 @@ class BrowserScreen(
         return cast("ScopesApp", self.app)
 
     def action_quit(self) -> None:
-        self.app.exit()
+        """Quit; first ask if memory entries written here would go with the app."""
+        from ..dialogs.confirm import ConfirmDialog
+
+        count = len(self.memory_written)
+        if not count or self.memory_note is None:
+            self.app.exit()
+            return
+        self.app.push_screen(
+            ConfirmDialog(
+                "Quit and lose memory entries?",
+                f"{count} memory entr{'ies' if count != 1 else 'y'} written here "
+                f"live{'' if count != 1 else 's'} only in this app's process (files share only "
+                f"the store layer): quitting loses {'them' if count != 1 else 'it'}.",
+                confirm_label="Quit",
+                destructive=True,
+            ),
+            lambda quit_now: self.app.exit() if quit_now else None,
+        )
 
     def on_screen_resume(self) -> None:
         """Back from a dialog: the notices held while it was up are shown now."""

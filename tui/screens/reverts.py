@@ -94,12 +94,16 @@ class RevertWatch:
         self.own_writes: dict[EntryRef, OwnWrite] = {}
         #: Entries whose latest write by this app another writer undid.
         self.reverted: dict[EntryRef, Revert] = {}
+        #: Memory entries this app wrote (and has not removed): they go when it quits.
+        self.memory_written: set[EntryRef] = set()
 
     def remember_write(
         self, ref: ScopeRef, layer: str, key: str, entry: MemoryEntry | None
     ) -> None:
         """This app just wrote `entry` (None: removed it) at `key`: watch it for a while."""
         where = (ref, layer, key)
+        if layer == "memory":
+            (self.memory_written.discard if entry is None else self.memory_written.add)(where)
         if entry is None:
             self.own_writes.pop(where, None)
         else:

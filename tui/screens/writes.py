@@ -21,6 +21,7 @@ from axon_scopes.core import (
     MemoryEntry,
     ScopeError,
     ScopeService,
+    ScopeSource,
     WriteConflictError,
 )
 
@@ -78,6 +79,7 @@ class WriteFlows:
         #: Where other processes' writes land, for messages: "on disk", "in Redis".
         elsewhere: str
 
+        source: ScopeSource
         #: Scopes whose file is unreadable, and why.
         errors: dict[ScopeRef, str]
         read_only: bool
@@ -118,6 +120,16 @@ class WriteFlows:
         if refusal is not None:
             self.notify(refusal[0], severity=refusal[1])
         return refusal is not None
+
+    @property
+    def memory_note(self) -> str | None:
+        """Where a memory entry written here lives, when that is only this process."""
+        if self.source.kind != "files":
+            return None
+        return (
+            "A memory entry lives only in this app's process: files share only the store "
+            "layer, so no server sees it, and it is gone when the app quits."
+        )
 
     def init_writes(self) -> None:
         #: What each write changed, newest last: `u` takes from the end.
@@ -211,6 +223,7 @@ class WriteFlows:
                 save=save,
                 limit=self.max_value_bytes,
                 memory_allowed=service.capabilities.can_write_memory,
+                memory_note=self.memory_note,
             )
         )
 
