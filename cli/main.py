@@ -114,6 +114,14 @@ def app_options(func: Any) -> Any:
         "--no-watch", is_flag=True, help="do not reload when other processes write"
     )(func)
     func = click.option("--theme", default=None, help="Textual theme, e.g. textual-light")(func)
+    func = click.option(
+        "--config",
+        default=None,
+        metavar="PATH",
+        envvar="AXON_SCOPES_CONFIG",
+        help="settings file (theme, mute, tree); default: axon-scopes/settings.json in the "
+        "platform's config directory",
+    )(func)
     return source_options(func)
 
 
@@ -134,12 +142,17 @@ def cli() -> None:
 @click.argument("source", default="axon-server")
 @app_options
 def open_command(
-    source: str, read_only: bool, theme: str | None, no_watch: bool, max_file_size: int | None
+    source: str,
+    read_only: bool,
+    theme: str | None,
+    no_watch: bool,
+    max_file_size: int | None,
+    config: str | None,
 ) -> None:
     """Open the interactive app on SOURCE (a base path, a directory, a URL)."""
     from axon_scopes.tui.cli import run_app
 
-    sys.exit(run_app(source, read_only, theme, not no_watch, max_file_size))
+    sys.exit(run_app(source, read_only, theme, not no_watch, max_file_size, config=config))
 
 
 @cli.command("demo")
@@ -148,12 +161,19 @@ def open_command(
     "--redis", is_flag=True, help="keep the demo in a Redis server of its own (redis-server)"
 )
 def demo_command(
-    read_only: bool, theme: str | None, no_watch: bool, max_file_size: int | None, redis: bool
+    read_only: bool,
+    theme: str | None,
+    no_watch: bool,
+    max_file_size: int | None,
+    config: str | None,
+    redis: bool,
 ) -> None:
     """Open the app on a generated demo store that a background writer keeps changing."""
     from axon_scopes.tui.cli import run_app
 
-    sys.exit(run_app(None, read_only, theme, not no_watch, max_file_size, redis=redis))
+    sys.exit(
+        run_app(None, read_only, theme, not no_watch, max_file_size, redis=redis, config=config)
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

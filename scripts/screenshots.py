@@ -14,14 +14,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.scenes import SCENES, SIZE, Scene  # noqa: E402
+from tests.scenes import SCENES, Scene  # noqa: E402
 
 OUT = ROOT / "screenshots"
 
 
 async def shoot(scene: Scene) -> Path:
     app = scene.app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=scene.size) as pilot:
         await scene.play(pilot)
         return Path(app.save_screenshot(filename=f"{scene.name}.svg", path=str(OUT)))
 

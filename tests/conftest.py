@@ -73,6 +73,18 @@ def notices(app: ScopesApp) -> list[str]:
     return [str(toast.render()) for toast in app.screen.query("Toast")]
 
 
+def status_line(app: ScopesApp) -> str:
+    """The status line under the view, as the operator reads it."""
+    return str(app.browser.query_one("#changes").render())
+
+
+def logged(app: ScopesApp) -> list[str]:
+    """The change log's lines, newest first, as `l` shows them."""
+    from axon_scopes.tui.dialogs.change_log import record_line
+
+    return [record_line(record).plain for record in app.browser.change_log.newest_first()]
+
+
 def watched(directory: Path) -> bool:
     """Whether this process has an inotify watch on `directory` (read from /proc)."""
     inode = f" ino:{directory.stat().st_ino:x} "

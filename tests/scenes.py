@@ -54,6 +54,16 @@ async def collide(app: ScopesApp, pilot: Pilot[Any]) -> None:
     await pilot.press("ctrl+s")
 
 
+async def changed_elsewhere(app: ScopesApp, pilot: Pilot[Any]) -> None:
+    """Another process writes two scopes; ctrl+r finds it as the watcher would."""
+    other = ScopedSessionManager("axon-server", clock=lambda: 1_763_903_000)
+    other.persist("daemon:worker", "queue.depth", "23", "poll")
+    other.persist("daemon:worker", "heartbeat", "12:14:00", "poll")
+    other.persist("flow:ingest", "batch.0041", '{"rows": 812, "ok": true}', "load")
+    other.flush_all()
+    await pilot.press("ctrl+r")
+
+
 def demo() -> Target:
     return populate("axon-server")
 
@@ -70,6 +80,21 @@ def broken() -> Target:
         b' {"key": "b", "value": 42, "timestamp": 1763900000, "source_step": "s"}]'
     )
     return "axon-server"
+
+
+LONG_NAMES = (
+    "flow:customer-onboarding-pipeline-eu-west-1",
+    "flow:customer-onboarding-pipeline-eu-west-2",
+)
+
+
+def long_names() -> Target:
+    """The demo, plus two flows whose long names differ only at the end."""
+    mgr = populate("axon-server")
+    for at, name in enumerate(LONG_NAMES):
+        mgr.persist(name, "region", f"eu-west-{at + 1}", "deploy")
+    mgr.flush_all()
+    return mgr
 
 
 def empty() -> Target:
@@ -103,6 +128,8 @@ class Scene:
     setup: Callable[[], Target]
     actions: tuple[Action, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
+    #: The terminal size, columns × lines.
+    size: tuple[int, int] = SIZE
 
     def app(self) -> ScopesApp:
         return open_app(self.setup(), **self.options)
@@ -172,6 +199,60 @@ SCENES = [
         (cursor("motd"), keys("e"), collide),
     ),
     Scene("paused", "Live updates paused (`p`)", demo, (keys("p"),)),
+    Scene(
+        "viewer",
+        "Any value, whole and scrollable; enter in `--read-only` (`v` anywhere)",
+        demo_by_path,
+        (cursor("server.config"), keys("enter")),
+        {"read_only": True},
+    ),
+    Scene(
+        "small_80x24",
+        "At 80×24: the columns fit, the tree is narrower",
+        demo,
+        (scope("flow:analyze"),),
+        size=(80, 24),
+    ),
+    Scene(
+        "small_60x20",
+        "At 60×20: long scope names are cut in the middle, so they stay apart",
+        long_names,
+        (scope(LONG_NAMES[1]),),
+        size=(60, 20),
+    ),
+    Scene(
+        "tree_hidden_60x20",
+        "At 60×20 with the tree hidden (`t`)",
+        demo,
+        (scope("flow:analyze"), keys("t")),
+        size=(60, 20),
+    ),
+    Scene(
+        "conflict_60x20",
+        "The conflict dialog at 60×20: all three values and every button",
+        demo,
+        (cursor("motd"), keys("e"), collide),
+        size=(60, 20),
+    ),
+    Scene(
+        "edit_60x20",
+        "The edit dialog at 60×20",
+        demo,
+        (cursor("server.config"), keys("e")),
+        size=(60, 20),
+    ),
+    Scene(
+        "find",
+        "Find in every scope (`F`): scope names, keys and values; enter goes there",
+        demo,
+        (keys("F", *"status"),),
+    ),
+    Scene(
+        "changes",
+        "Changes made elsewhere: the status line, marks in the tree, the log (`l`)",
+        demo,
+        (changed_elsewhere, keys("l")),
+    ),
 ]
 
 __all__ = ["SCENES", "SIZE", "Scene"]

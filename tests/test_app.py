@@ -22,6 +22,7 @@ from axon_scopes.tui.dialogs import (
     MessageDialog,
     PurgeDialog,
 )
+from axon_scopes.tui.dialogs.viewer import ValueViewer
 from axon_scopes.tui.widgets.detail import DetailPane
 from axon_scopes.tui.widgets.entry_table import EntryTable
 
@@ -101,13 +102,23 @@ async def test_filter_and_sort(demo_base: Path, app_for: AppFactory) -> None:
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.browser.table.row_count == 4
-        # Default: by layer. Each press: this column reversed, then the next column
-        # as the table shows them (layer, key, step, age).
+        # After enter took the cursor to the rows, escape still clears the filter.
+        await pilot.press("slash", *"tenants", "enter")
+        await settle(app, pilot)
+        assert app.focused is app.browser.table and app.browser.table.row_count == 1
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.browser.table.row_count == 4 and app.browser.table.filter_query == ""
+        assert not app.browser.filter_box.display
+        # Default: by layer. `s`: the next column as the table shows them, ascending;
+        # `S`: the other way round.
         seen = []
-        for _ in range(3):
-            await pilot.press("s")
+        for key in ("s", "s", "S"):
+            await pilot.press(key)
             seen.append((app.browser.table.sort_column, app.browser.table.sort_reverse))
-        assert seen == [("layer", True), ("key", False), ("key", True)]
+        assert seen == [("key", False), ("source_step", False), ("source_step", True)]
+        await pilot.press("s", "s", "s", "S")  # time, layer, key, then key reversed.
+        assert (app.browser.table.sort_column, app.browser.table.sort_reverse) == ("key", True)
         assert app.browser.table.visible_rows[0].key == "tenants"
 
 
@@ -248,12 +259,14 @@ async def test_read_only_refuses_every_write_and_says_why(
     app.NOTIFICATION_TIMEOUT = 60.0  # Every notice stays on screen until read.
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
-        for key in ("e", "enter", "a", "d", "D", "u"):
+        for key in ("e", "a", "d", "D", "u"):
             await pilot.press(key)
             await settle(app, pilot)
             assert not isinstance(app.screen, (EditDialog, AddDialog, PurgeDialog))
         shown = notices(app)
-        assert len(shown) == 6 and all("read-only" in m for m in shown)
+        assert len(shown) == 5 and all("read-only" in m for m in shown)
+        await pilot.press("enter")  # Enter shows the value instead.
+        assert isinstance(app.screen, ValueViewer)
     assert (base.parent / ".axon-server__global.session.json").read_bytes() == before
 
 
@@ -454,6 +467,8 @@ async def test_keyboard_moves_between_tree_and_table(demo_base: Path, app_for: A
             app.browser.tree.cursor_ref is not None
             and app.browser.tree.cursor_ref.scope == "global"
         )
+        await pilot.press("tab")  # The detail pane, then round to the tree.
+        assert app.focused is app.browser.query_one(DetailPane)
         await pilot.press("tab")
         assert app.focused is app.browser.tree
         await pilot.press("down", "down")  # the "flows" group, then its first flow
@@ -572,3 +587,14 @@ def test_read_only_reaches_the_services_the_app_builds(demo_base: Path) -> None:
     app = open_app(demo_base, read_only=True)
     app.source.discover()
     assert [s.capabilities.read_only for s in app.source.services().values()] == [True]
+
+
+async def test_a_slash_typed_in_the_filter_is_part_of_the_query(
+    demo_base: Path, app_for: AppFactory
+) -> None:
+    app = app_for(demo_base)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"s3:", "slash", "slash")
+        await settle(app, pilot)
+        assert app.browser.filter_box.value == "s3://"

@@ -73,7 +73,7 @@ async def test_header_badges_and_cells() -> None:
         table = pilot.app.query_one(EntryTable)
         lines = screen_lines(table)
         header = lines[0]
-        assert header.split() == ["LAYER▲", "KEY", "VALUE", "STEP", "AGE"]
+        assert header.split() == ["LAYER▲", "KEY", "VALUE", "STEP", "TIME"]
         assert lines[1].startswith(" MEM ") and "m.key" in lines[1] and "30s" in lines[1]
         assert lines[2].startswith(" PUB ") and "1d" in lines[2]
         assert lines[3].startswith(" STO ≠") and "line one␊line two" in lines[3]
@@ -117,7 +117,7 @@ async def test_narrow_table_hides_step_then_age() -> None:
 
     async with Narrow(store_rows(3)).run_test(size=SIZE) as pilot:
         header = screen_lines(pilot.app.query_one(EntryTable))[0]
-        assert "STEP" not in header and "AGE" in header
+        assert "STEP" not in header and "TIME" in header
 
 
 # ── display safety ────────────────────────────────────────────────────────
@@ -389,7 +389,7 @@ async def test_sort_by_each_column_and_reverse(column: SortColumn) -> None:
     sort_keys = {
         "layer": lambda r: (RANK[r.layer], r.key),
         "key": lambda r: (r.key, RANK[r.layer]),
-        "time": lambda r: (-r.timestamp, r.key),
+        "time": lambda r: (r.timestamp, r.key),
         "source_step": lambda r: (r.source_step, r.key),
     }
     async with Host(rows).run_test(size=SIZE) as pilot:
@@ -403,7 +403,7 @@ async def test_sort_by_each_column_and_reverse(column: SortColumn) -> None:
             assert table.cursor_row_key == ("store", "gamma")
             header = screen_lines(table)[0]
             assert ("▼" if reverse else "▲") in header
-            title = {"layer": "LAYER", "key": "KEY", "time": "AGE", "source_step": "STEP"}
+            title = {"layer": "LAYER", "key": "KEY", "time": "TIME", "source_step": "STEP"}
             assert header.index(title[column]) < header.index("▼" if reverse else "▲")
         await pilot.pause()
 
@@ -419,13 +419,15 @@ async def test_default_sort_and_cycle() -> None:
             "store",
             "store",
         ]
-        # Like the app's `s`: this column reversed, then the next column as shown.
-        assert [table.cycle_sort() for _ in range(4)] == [
-            ("layer", True),
+        # Like the app's `s`: the next column as shown, ascending; `S` reverses it.
+        assert [table.next_sort_column() for _ in range(4)] == [
             ("key", False),
-            ("key", True),
             ("source_step", False),
+            ("time", False),
+            ("layer", False),
         ]
+        assert table.reverse_sort() == ("layer", True)
+        assert table.next_sort_column() == ("key", False)
         with pytest.raises(ValueError):
             table.set_sort("value")  # type: ignore[arg-type]
         await pilot.pause()

@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from axon_scopes.tui.dialogs.help import HelpScreen
 from axon_scopes.tui.keys import GROUPS, KEYS, readme_table
-from axon_scopes.tui.table.view import SORT_CYCLE
+from axon_scopes.tui.table.view import SORT_ORDER
 
 from .conftest import SIZE, AppFactory, settle
 
@@ -66,14 +66,34 @@ async def test_bindings_palette_and_help_come_from_the_table(
             assert group in shown
 
 
-async def test_s_steps_through_the_documented_cycle(demo_base: Path, app_for: AppFactory) -> None:
-    """`s` visits every state of SORT_CYCLE once, in order, then starts over."""
+async def test_s_picks_the_column_and_shift_s_reverses_it(
+    demo_base: Path, app_for: AppFactory
+) -> None:
+    """`s` visits every column of SORT_ORDER once, ascending, then starts over; `S` reverses
+    the column shown, and the header's arrow says which."""
     app = app_for(demo_base)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        seen = [(app.browser.table.sort_column, app.browser.table.sort_reverse)]
-        for _ in SORT_CYCLE:
+        table = app.browser.table
+
+        def state() -> tuple[str, bool]:
+            return table.sort_column, table.sort_reverse
+
+        seen = [state()]
+        for _ in SORT_ORDER:
             await pilot.press("s")
-            seen.append((app.browser.table.sort_column, app.browser.table.sort_reverse))
-        assert seen == [*SORT_CYCLE, SORT_CYCLE[0]]
-        assert SORT_CYCLE[0] == ("layer", False)  # The default order comes first.
+            seen.append(state())
+        assert seen == [*((column, False) for column in SORT_ORDER), (SORT_ORDER[0], False)]
+        assert SORT_ORDER[0] == "layer"  # The default order comes first.
+        await pilot.press("s", "S")
+        assert state() == (SORT_ORDER[1], True)
+        assert "KEY ▼" in table.render_line(0).text
+        await pilot.press("S")
+        assert state() == (SORT_ORDER[1], False) and "KEY ▲" in table.render_line(0).text
+        await pilot.press("S", "s")  # Another column starts ascending again.
+        assert state() == (SORT_ORDER[2], False)
+        while table.sort_column != "time":
+            await pilot.press("s")
+        stamps = [row.timestamp for row in table.visible_rows]
+        assert stamps == sorted(stamps)  # Time ascending: the oldest first.
+        assert "TIME▲" in table.render_line(0).text.replace(" ", "")

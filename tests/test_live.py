@@ -30,7 +30,7 @@ from axon_scopes.tui.dialogs import EditDialog
 from axon_scopes.tui.messages import ScopeRowsLoaded
 from axon_scopes.tui.refs import ScopeRef
 
-from .conftest import SIZE, notices, open_app, settle, watched
+from .conftest import SIZE, notices, open_app, settle, status_line, watched
 
 ROOT = Path(__file__).resolve().parent.parent
 SCOPE_FILE = ".axon-server__flow_live.session.json"
@@ -246,7 +246,8 @@ async def test_place_is_kept_across_a_reload(tmp_path: Path) -> None:
         assert app.browser.table.filter_query == "g.1" and app.browser.table.sort_column == "key"
         assert "g.18" not in shown_keys(app)
         assert {("store", "g.1a"), ("store", "g.19")} <= set(app.browser.table.flashing)
-        assert any("global: +1 ~1 -1" in m for m in notices(app))
+        assert "global +1 ~1 -1" in status_line(app)
+        assert not any("global" in m for m in notices(app))  # Told quietly, not in a toast.
         assert (
             app.browser.tree.cursor_ref is not None
             and app.browser.tree.cursor_ref.scope == "global"
@@ -271,7 +272,8 @@ async def test_own_writes_neither_flash_nor_notify(tmp_path: Path) -> None:
             and app.browser.table.cursor_row.value == "edited here"
         )
         assert not app.browser.table.flashing
-        assert not any("Changed on disk" in m for m in notices(app))
+        assert not notices(app) or all("saved" in m for m in notices(app))
+        assert app.browser.change_log.total == 0
 
 
 async def test_pause_counts_changes_and_applies_them_later(tmp_path: Path) -> None:
@@ -473,3 +475,42 @@ async def test_live_updates_can_start_at_once(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert await until(pilot, lambda: watched(tmp_path), timeout=5)
         assert app.is_running
+
+
+def tree_label(app: ScopesApp, scope: str) -> str:
+    node = app.browser.tree.node_for(app.browser.ref_for(scope))
+    return "" if node is None else str(node.label)
+
+
+@pytest.mark.parametrize("fix", ["cp", "mv"])
+async def test_the_tree_drops_unreadable_when_the_file_is_fixed(tmp_path: Path, fix: str) -> None:
+    """Fixed with the very bytes it had (cp over it, or an atomic mv), no ctrl+r needed."""
+    base = seed(tmp_path)
+    path = tmp_path / SCOPE_FILE
+    good = path.read_bytes()
+    app = open_app(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_scope(app, pilot, "global")  # The broken scope is not the one shown.
+        path.write_bytes(b"[{not json")
+        assert await until(pilot, lambda: "unreadable" in tree_label(app, "flow:live"), 6)
+        if fix == "cp":
+            path.write_bytes(good)
+        else:
+            spare = tmp_path / "fixed.json"
+            spare.write_bytes(good)
+            spare.replace(path)
+        assert await until(pilot, lambda: "unreadable" not in tree_label(app, "flow:live"), 6)
+        assert tree_label(app, "flow:live").startswith("live")
+        assert "flow:live readable again" in status_line(app)
+        # And on the scope shown, the banner goes with the mark.
+        app.browser.select_scope(app.browser.ref_for("flow:live"))
+        await settle(app, pilot)
+        path.write_bytes(b"[{not json")
+        banner = app.query_one("#scope-banner")
+        assert await until(pilot, lambda: bool(banner.display), 6)
+        path.write_bytes(good)
+        assert await until(
+            pilot,
+            lambda: not banner.display and "unreadable" not in tree_label(app, "flow:live"),
+            6,
+        )

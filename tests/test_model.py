@@ -27,7 +27,7 @@ RANK = {"memory": 0, "published": 1, "store": 2}
 SORT_KEYS = {
     "layer": lambda r: (RANK[r.layer], r.key),
     "key": lambda r: (r.key, RANK[r.layer]),
-    "time": lambda r: (-r.timestamp, r.key, RANK[r.layer]),
+    "time": lambda r: (r.timestamp, r.key, RANK[r.layer]),
     "source_step": lambda r: (r.source_step, r.key, RANK[r.layer]),
 }
 
@@ -195,9 +195,11 @@ def test_sort_each_column(column: SortColumn, reverse: bool) -> None:
     assert shown(view) == expected(rows, column, reverse)
 
 
-def test_time_sorts_youngest_first() -> None:
-    rows = [Row("store", "old", "", 10, "s"), Row("store", "new", "", 20, "s")]
+def test_time_ascending_is_oldest_first() -> None:
+    rows = [Row("store", "new", "", 20, "s"), Row("store", "old", "", 10, "s")]
     view = RowView(RowIndex(rows), column="time")
+    assert [r.key for r in shown(view)] == ["old", "new"]
+    view.set_sort("time", reverse=True)
     assert [r.key for r in shown(view)] == ["new", "old"]
 
 

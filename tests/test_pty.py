@@ -7,6 +7,7 @@ none of them may appear in what the app sends to the terminal.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,23 @@ def test_real_app_in_a_pty_with_hostile_values_and_a_live_writer(tmp_path: Path)
     assert "live.counter" in text
     for forbidden in FORBIDDEN:
         assert forbidden not in output, forbidden
+
+
+def test_letters_typed_right_after_slash_go_into_the_filter(tmp_path: Path) -> None:
+    """`/server` arriving in one read (typed fast, or pasted) filters; it runs no key."""
+    base = tmp_path / "axon-server"
+    mgr = ScopedSessionManager(base)
+    for key in ("server.version", "server.config", "tenants", "motd"):
+        mgr.persist("global", key, "v", "seed")
+    mgr.flush("global")
+    app = AppInPty(str(base), "--no-watch")
+    try:
+        assert app.read_until(lambda out: b"tenants" in out, 10.0)
+        os.write(app.fd, b"/server")
+        assert app.read_until(lambda out: b"2 of 4" in out, 5.0), app.text[-2000:]
+        os.write(app.fd, b"\r\x1b")  # Enter, then escape: the filter is cleared.
+        assert app.read_until(lambda out: b"Edit entry" in out, 1.0) is False
+        app.quit()
+    finally:
+        app.close()
+    assert app.exited_cleanly(), app.text[-2000:]

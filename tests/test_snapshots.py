@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .scenes import SCENES, SIZE, Scene
+from .scenes import SCENES, Scene
 
 
 @pytest.mark.parametrize("scene", SCENES, ids=[s.name for s in SCENES])
@@ -15,4 +15,4 @@ def test_scene(
     scene: Scene, snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert snap_compare(scene.app(), terminal_size=SIZE, run_before=scene.play)
+    assert snap_compare(scene.app(), terminal_size=scene.size, run_before=scene.play)

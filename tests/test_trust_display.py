@@ -27,7 +27,7 @@ from axon_scopes.tui.display import as_json, one_line, safe
 from axon_scopes.tui.widgets.header import StoreHeader
 from axon_scopes.tui.widgets.safe_inputs import hidden_characters, scrub
 
-from .conftest import SIZE, notices, open_app, settle
+from .conftest import SIZE, logged, notices, open_app, settle, status_line
 
 MARKUP_KEY = "[/]"
 MARKUP_SCOPE = "[a=b=c]"
@@ -114,14 +114,13 @@ async def test_a_markup_scope_appearing_and_breaking_is_told_as_plain_text(
         await pilot.press("ctrl+r")
         await settle(app, pilot)
         assert app.is_running
-        assert any(f"{MARKUP_SCOPE}: new scope" in text for text in notices(app))
+        assert any(f"{MARKUP_SCOPE}  new scope" in text for text in logged(app))
         other.store_path(MARKUP_SCOPE).write_text("[{not json", encoding="utf-8")
         await pilot.press("ctrl+r")
         await settle(app, pilot)
         assert app.is_running
-        assert any(
-            text.startswith("Unreadable") and MARKUP_SCOPE in text for text in notices(app)
-        )
+        assert any(f"{MARKUP_SCOPE}  unreadable" in text for text in logged(app))
+        assert MARKUP_SCOPE in status_line(app) and "unreadable" in status_line(app)
 
 
 async def test_notifications_take_no_markup_and_no_control_characters(tmp_path: Path) -> None:

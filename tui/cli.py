@@ -20,8 +20,12 @@ def run_app(
     max_file_size: int | None = None,
     *,
     redis: bool = False,
+    config: str | None = None,
 ) -> int:
-    """Open the app on `target` (None: the demo, over Redis with `redis`); its exit code."""
+    """Open the app on `target` (None: the demo, over Redis with `redis`); its exit code.
+
+    `config` is the settings file (None: the platform's config directory's).
+    """
     import gc
 
     import click
@@ -45,14 +49,24 @@ def run_app(
         raise click.UsageError(
             f"unknown theme {theme!r}; choose from: {', '.join(sorted(BUILTIN_THEMES))}"
         )
+    from .settings import default_path
+
+    settings_path = config or default_path()
     if source is None:
         from .demo import run_demo
 
-        return run_demo(read_only=read_only, theme=theme, watch=watch, redis=redis)
+        return run_demo(
+            read_only=read_only, theme=theme, watch=watch, redis=redis, settings_path=settings_path
+        )
     from .app import make_app
 
     app = make_app(
-        source, read_only=read_only, watch=watch, theme=theme, max_file_bytes=max_file_bytes
+        source,
+        read_only=read_only,
+        watch=watch,
+        theme=theme,
+        max_file_bytes=max_file_bytes,
+        settings_path=settings_path,
     )
     app.freeze_gc = True
     try:

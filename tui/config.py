@@ -13,11 +13,11 @@ class Tuning:
     reconcile_s: float = 2.0
     #: Live updates start once the first rows are on screen, or after this long at most.
     watch_after_s: float = 3.0
-    #: At most one "changed" notice this often; changes in between are summed.
-    notice_s: float = 2.0
     #: Scopes with more rows than this show their first screenful before the full index.
     preview_above: int = 20_000
     #: At most this long the full index waits for the preview to be on screen.
     preview_paint_wait_s: float = 0.5
     #: Scopes with more rows than this keep them in key order (filtering beats re-reading).
     sort_rows_above: int = 300_000
+    #: An entry this app wrote is watched this long: another writer undoing it is said.
+    revert_window_s: float = 60.0

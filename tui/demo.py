@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -113,6 +114,7 @@ def run_demo(
     watch: bool = True,
     writer: bool = True,
     redis: bool = False,
+    settings_path: str | os.PathLike[str] | None = None,
 ) -> int:
     """Create a demo store, start a live writer, open the app on it.
 
@@ -147,7 +149,13 @@ def run_demo(
                 ),
             )
         try:
-            app = make_app(manager, read_only=read_only, watch=watch, theme=theme)
+            app = make_app(
+                manager,
+                read_only=read_only,
+                watch=watch,
+                theme=theme,
+                settings_path=settings_path,
+            )
             app.freeze_gc = True
             app.run()
         finally:

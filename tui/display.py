@@ -263,10 +263,21 @@ def _json_escape(match: re.Match[str]) -> str:
     return json.dumps(match.group())[1:-1]
 
 
+#: What follows `{` or `[` in JSON (after spaces): a key or `}`; a value or `]`.
+_JSON_OPENINGS = re.compile(r'\{\s*["}]|\[\s*[\[{"\]\d\-]|\[\s*(true|false|null)\b|\[\s*$|\{\s*$')
+
+
 def looks_like_json(text: str) -> bool:
-    """Starts like a JSON object or array: worth a warning if it does not parse."""
+    """Meant as a JSON object or array: worth a warning if it does not parse.
+
+    It starts and ends like one, or it starts like one (`{"…`, `[1…`, `[{…`) and
+    lacks its end: a value missing its closing `}` is warned about, `[INFO] started`
+    is not.
+    """
     stripped = text.strip()
-    return bool(stripped) and stripped[0] in "[{" and stripped[-1] in "]}"
+    if not stripped or stripped[0] not in "[{":
+        return False
+    return stripped[-1] in "]}" or _JSON_OPENINGS.match(stripped) is not None
 
 
 def format_age(seconds: float) -> str:

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-from .table.view import SORT_CYCLE
+from .table.view import SORT_ORDER
 
 #: Help and README sections, in the order shown.
 GROUPS = ("App", "Move", "View", "Change", "Copy out", "Live")
 
 #: How each sort column is named where the table shows it.
-_COLUMN_NAMES = {"layer": "layer", "key": "key", "source_step": "step", "time": "age"}
-_SORT_ORDER = ", ".join(dict.fromkeys(_COLUMN_NAMES[column] for column, _ in SORT_CYCLE))
+_COLUMN_NAMES = {"layer": "layer", "key": "key", "source_step": "step", "time": "time"}
+_SORT_ORDER = ", ".join(_COLUMN_NAMES[column] for column in SORT_ORDER)
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class Key:
     bind: str | None = None
     footer: str | None = None
     title: str | None = None
+    #: Run before the focused widget sees the key, so that what is typed right after it
+    #: (fast, or pasted) already reaches what the key opens.
+    priority: bool = False
 
     @property
     def shown_in_footer(self) -> bool:
@@ -59,12 +62,25 @@ KEYS: tuple[Key, ...] = (
         title="Help",
     ),
     Key("ctrl+p", "command_palette", "command palette: every action by name", "App"),
-    Key("tab / shift+tab", "focus_next", "move between the scope tree and the entry table", "Move"),
+    Key(
+        "tab / shift+tab",
+        "focus_next",
+        "move between the scope tree, the entry table and the detail pane",
+        "Move",
+    ),
     Key(
         "↑ ↓ pgup pgdn home end",
         "cursor_up, cursor_down, page_up, page_down, cursor_first, cursor_last",
         "move the cursor",
         "Move",
+    ),
+    Key(
+        "t",
+        "toggle_tree",
+        "show or hide the scope tree (more room for the table)",
+        "Move",
+        bind="t",
+        title="Show or hide the scope tree",
     ),
     Key(
         "i",
@@ -77,29 +93,55 @@ KEYS: tuple[Key, ...] = (
     Key(
         "/",
         "filter",
-        "filter by key or value, ignoring case; escape clears",
+        "filter by key or value (from the tree: scope names); escape clears",
         "View",
         bind="slash",
         footer="Filter",
         title="Filter entries",
+        priority=True,
+    ),
+    Key(
+        "F",
+        "find",
+        "find in every scope: scope names, keys, values; enter goes there",
+        "View",
+        bind="F",
+        title="Find in every scope",
     ),
     Key(
         "s",
         "sort",
-        f"sort by {_SORT_ORDER} in turn; each ▲, then ▼",
+        f"sort by the next column: {_SORT_ORDER} (▲)",
         "View",
         bind="s",
         footer="Sort",
         title="Sort: next column",
     ),
+    Key(
+        "S",
+        "sort_reverse",
+        "reverse the sort (▼); time ▲ is oldest first",
+        "View",
+        bind="S",
+        title="Sort: reverse",
+    ),
     _palette_only("sort('key')", "Sort by key", "Sort by key; again to reverse"),
-    _palette_only("sort('time')", "Sort by age", "Youngest first; again to reverse"),
+    _palette_only("sort('time')", "Sort by time", "Oldest first; again to reverse"),
     _palette_only("sort('layer')", "Sort by layer", "Memory before store; again to reverse"),
     _palette_only("sort('source_step')", "Sort by step", "By source_step; again to reverse"),
     Key(
+        "v",
+        "view",
+        "view the whole value: scroll, w wraps, j pretty JSON",
+        "View",
+        bind="v",
+        footer="View",
+        title="View value",
+    ),
+    Key(
         "enter / e",
         "edit",
-        "edit the selected entry (store edits are written at once)",
+        "edit the selected entry (enter views what cannot change)",
         "Change",
         bind="e",
         title="Edit entry",
@@ -154,6 +196,22 @@ KEYS: tuple[Key, ...] = (
         title="Pause live updates",
     ),
     Key(
+        "l",
+        "change_log",
+        "change log: what changed elsewhere; enter opens a scope",
+        "Live",
+        bind="l",
+        title="Change log",
+    ),
+    Key(
+        "m",
+        "mute",
+        "mute confirmations and flashes; updates still come",
+        "Live",
+        bind="m",
+        title="Mute notices",
+    ),
+    Key(
         "f",
         "follow",
         "follow: keep the cursor on the most recently written entry",
@@ -164,10 +222,20 @@ KEYS: tuple[Key, ...] = (
 )
 
 
+#: Actions that change something: the footer leaves them out in `--read-only`.
+WRITE_ACTIONS = frozenset({"edit", "add", "purge", "bulk_purge", "undo"})
+
+
 def bindings() -> list[Binding]:
     """The app's `BINDINGS`: every key the app binds, in footer order."""
     return [
-        Binding(k.bind, k.action, k.footer or k.description, show=k.shown_in_footer)
+        Binding(
+            k.bind,
+            k.action,
+            k.footer or k.description,
+            show=k.shown_in_footer,
+            priority=k.priority,
+        )
         for k in KEYS
         if k.bind is not None
     ]

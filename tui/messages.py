@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -16,6 +17,9 @@ from axon_scopes.core import SourceChange, SourceState
 from .refs import ScopeRef
 from .table.index import RowIndex
 from .widgets.scope_tree import ScopeInfo
+
+if TYPE_CHECKING:
+    from .screens.reverts import Revert
 
 
 @dataclass
@@ -70,3 +74,10 @@ class SourceStateChanged(Message, bubble=False):
     """The source was lost or found again, or changed how it finds changes."""
 
     state: SourceState
+
+
+@dataclass
+class EditsReverted(Message, bubble=False):
+    """Entries this app wrote lately that another writer replaced or removed since."""
+
+    reverts: list[Revert]

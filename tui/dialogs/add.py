@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Static, TextAr
 
 from ..display import one_line, safe
 from ..table.rows import Row
-from ..widgets.safe_inputs import SafeInput, hidden_characters
+from ..widgets.safe_inputs import LeadInput, SafeInput, hidden_characters
 from ..widgets.safe_text_area import SafeTextArea
 from ._base import field_line, message_line, title, value_preview
 from .confirm import ConfirmDialog
@@ -62,36 +62,48 @@ class AddDialog(SavingDialog[AddResult]):
         key_exists: Callable[[str, str], Row | None],
         default_source_step: str = "tui",
         memory_allowed: bool = True,
+        memory_note: str | None = None,
         save: Saver[AddResult] | None = None,
         limit: int | None = None,
     ) -> None:
-        """`save` writes the result (the dialog stays open until it succeeds); `limit` in bytes."""
+        """`save` writes the result (the dialog stays open until it succeeds); `limit` in bytes.
+
+        `memory_note` says, when the memory layer is chosen, where such an entry lives
+        (for a file store: in this app's process only, gone when it quits).
+        """
         super().__init__(save=save)
         self.limit = limit
         self.scope = scope
         self.key_exists = key_exists
         self.default_source_step = default_source_step
         self.memory_allowed = memory_allowed
+        self.memory_note = memory_note
         self._asking = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as panel:
             panel.border_title = title("Add entry")
-            panel.border_subtitle = "ctrl+s save · esc cancel"
+            panel.border_subtitle = "ctrl+s save · ctrl+e $EDITOR · esc cancel"
             yield Static(field_line("scope", safe(self.scope)), classes="fields")
             with Horizontal(classes="form-row"):
                 yield Static(Content("key"), classes="label")
-                yield SafeInput(placeholder="required", cursor_blink=self.cursor_blink, id="key")
+                yield LeadInput(
+                    placeholder="required",
+                    cursor_blink=self.cursor_blink,
+                    follow=self._type_into_value,
+                    id="key",
+                )
             yield Static(id="key-message", classes="message")
             with Horizontal(classes="form-row"):
                 yield Static(Content("layer"), classes="label")
                 with RadioSet(id="layer"):
                     yield RadioButton("store", value=True, id="layer-store")
                     yield RadioButton("memory", id="layer-memory", disabled=not self.memory_allowed)
+            yield Static(id="layer-note", classes="warning")
             yield Static(Content("value"), classes="label")
             yield SafeTextArea(soft_wrap=True, cursor_blink=self.cursor_blink, id="value")
             yield Static(id="json-warning", classes="warning")
-            yield Static(size_limit_note(self.limit) or "", id="limit", classes="hint")
+            yield Static(size_limit_note(self.limit), id="limit", classes="hint")
             with Horizontal(classes="form-row"):
                 yield Static(Content("source_step"), classes="label")
                 yield SafeInput(
@@ -107,8 +119,8 @@ class AddDialog(SavingDialog[AddResult]):
 
     def on_mount(self) -> None:
         message_line(self.query_one("#key-message", Static), None)
+        message_line(self.query_one("#layer-note", Static), None)
         message_line(self.query_one("#json-warning", Static), None)
-        self.query_one("#limit", Static).display = self.limit is not None
         self.show_problem(None)
 
     @property
@@ -121,13 +133,26 @@ class AddDialog(SavingDialog[AddResult]):
         problem = key_problem(event.value) if event.value else None
         message_line(self.query_one("#key-message", Static), problem[1] if problem else None)
 
+    @on(RadioSet.Changed, "#layer")
+    def _layer_changed(self) -> None:
+        note = self.memory_note if self.layer == "memory" else None
+        message_line(
+            self.query_one("#layer-note", Static),
+            None if note is None else Content.styled(f"⚠ {note}", "$text-warning"),
+        )
+
     @on(TextArea.Changed, "#value")
     def _value_changed(self, event: TextArea.Changed) -> None:
         message_line(self.query_one("#json-warning", Static), json_problem(event.text_area.text))
 
     @on(Input.Submitted, "#key")
     def _key_submitted(self) -> None:
-        self.query_one("#value", TextArea).focus()
+        self.set_focus(self.query_one("#value", TextArea))
+
+    def _type_into_value(self, text: str) -> None:
+        """What was typed or pasted after enter in the key: it belongs to the value."""
+        area = self.query_one("#value", TextArea)
+        area.insert(text)
 
     @on(Input.Submitted, "#source-step")
     @on(Button.Pressed, "#save")

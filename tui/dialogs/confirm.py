@@ -39,7 +39,7 @@ class ConfirmDialog(DialogScreen[bool | None]):
         self._destructive = destructive
 
     def compose(self) -> ComposeResult:
-        classes = "dialog -destructive" if self._destructive else "dialog"
+        classes = "dialog -compact -destructive" if self._destructive else "dialog -compact"
         with Vertical(classes=classes) as panel:
             panel.border_title = self._title
             # Not a focus stop: tab goes straight between the two answers.
@@ -76,7 +76,7 @@ class MessageDialog(DialogScreen[None]):
         self._body = _plain(body)
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as panel:
+        with Vertical(classes="dialog -compact") as panel:
             panel.border_title = self._title
             with VerticalScroll(classes="dialog-body"):
                 yield Static(self._body, id="body", classes="lead")

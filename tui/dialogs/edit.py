@@ -30,6 +30,14 @@ class EditResult:
     source_step: str
 
 
+#: Lines longer than this are not wrapped in the editor: each keystroke would rewrap them.
+WRAP_LINE_CHARS = 4_000
+#: Values longer than this are not wrapped either: wrapping them all takes seconds.
+WRAP_VALUE_CHARS = 256 * 1024
+#: A line longer than this is edited in $EDITOR (ctrl+e): drawn here, each keystroke lags.
+INLINE_LINE_CHARS = 200_000
+
+
 def json_problem(text: str) -> Content | None:
     """A warning when the text starts and ends like JSON but does not parse, else None."""
     if not looks_like_json(text):
@@ -52,6 +60,23 @@ def json_problem(text: str) -> Content | None:
 def editor_notes(value: str, loaded: str) -> Content | None:
     """Say what the editor cannot show or keep of a value, so nothing is silently lost."""
     notes: list[Content] = []
+    longest = max(map(len, value.split("\n")))
+    if longest > INLINE_LINE_CHARS:
+        notes.append(
+            Content.styled(
+                f"A line of {longest:,} characters is too long to edit here without lag: "
+                "ctrl+e edits the value in your $EDITOR.",
+                "$text-warning",
+            )
+        )
+    elif longest > WRAP_LINE_CHARS or len(value) > WRAP_VALUE_CHARS:
+        notes.append(
+            Content.styled(
+                f"A big value ({len(value):,} characters, lines up to {longest:,}) is not "
+                "wrapped here; ctrl+e edits it in your $EDITOR.",
+                "$text-muted",
+            )
+        )
     hidden = hidden_characters(value)
     if hidden:
         shown = Content(" ").join(safe(char) for char in hidden[:8])
@@ -100,7 +125,7 @@ class EditDialog(SavingDialog[EditResult]):
         row = self.row
         with Vertical(classes="dialog") as panel:
             panel.border_title = title("Edit entry")
-            panel.border_subtitle = "ctrl+s save · esc cancel"
+            panel.border_subtitle = "ctrl+s save · ctrl+e $EDITOR · esc cancel"
             yield Static(
                 Content("\n").join(
                     [
@@ -112,8 +137,14 @@ class EditDialog(SavingDialog[EditResult]):
                 classes="fields",
             )
             yield Static(Content("value"), classes="label")
+            longest = max(map(len, row.value.split("\n")))
             area = SafeTextArea(
-                row.value, soft_wrap=True, cursor_blink=self.cursor_blink, id="value"
+                row.value,
+                # A long line rewrapped on every keystroke would make each take seconds.
+                soft_wrap=longest <= WRAP_LINE_CHARS and len(row.value) <= WRAP_VALUE_CHARS,
+                read_only=longest > INLINE_LINE_CHARS,
+                cursor_blink=self.cursor_blink,
+                id="value",
             )
             if as_json(row.value) is not None:
                 # Highlighting needs tree-sitter's JSON grammar; plain text is fine without it.
@@ -122,7 +153,7 @@ class EditDialog(SavingDialog[EditResult]):
             yield area
             yield Static(id="notes", classes="warning")
             yield Static(id="json-warning", classes="warning")
-            yield Static(size_limit_note(self.limit) or "", id="limit", classes="hint")
+            yield Static(size_limit_note(self.limit), id="limit", classes="hint")
             with Horizontal(classes="form-row"):
                 yield Static(Content("source_step"), classes="label")
                 yield SafeInput(
@@ -141,7 +172,6 @@ class EditDialog(SavingDialog[EditResult]):
         self._loaded = area.text
         message_line(self.query_one("#notes", Static), editor_notes(self.row.value, area.text))
         self._check_json(area.text)
-        self.query_one("#limit", Static).display = self.limit is not None
         self.show_problem(None)
 
     @on(TextArea.Changed, "#value")

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from textual import work
+from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Static
+from textual.widgets import Static, TextArea
 
+from ..display import looks_like_json
 from ._base import DialogScreen, message_line
 from .confirm import ConfirmDialog
 
@@ -37,15 +39,25 @@ SAVED = SaveOutcome(True)
 Saver = Callable[[ResultT], Awaitable[SaveOutcome]]
 
 
-def size_limit_note(limit: int | None) -> Content | None:
-    """The value size limit, stated before saving so an over-long value is no surprise."""
+#: The value editor's keys, said under it (the editor's own are not discoverable).
+EDITOR_KEYS = "ctrl+e your $EDITOR · ctrl+a select all · ctrl+z undo · ctrl+y redo"
+
+
+def size_limit_note(limit: int | None) -> Content:
+    """The editor's keys and the value size limit, stated before saving."""
+    keys = Content.styled(EDITOR_KEYS, "$text-muted")
     if limit is None:
-        return None
-    return Content(f"Values up to {limit:,} bytes (UTF-8).")
+        return keys
+    return Content.assemble(f"Values up to {limit:,} bytes (UTF-8).\n", keys)
 
 
 class SavingDialog(DialogScreen[ResultT | None], Generic[ResultT]):
-    """A dialog whose result is written before it closes (when given a `save`)."""
+    """A dialog whose result is written before it closes (when given a `save`).
+
+    Its value (`#value`) can be edited in the operator's own editor with ctrl+e.
+    """
+
+    BINDINGS = [Binding("ctrl+e", "external_editor", "Edit in $EDITOR", priority=True)]
 
     def __init__(self, *, save: Saver[ResultT] | None = None) -> None:
         super().__init__()
@@ -76,6 +88,21 @@ class SavingDialog(DialogScreen[ResultT | None], Generic[ResultT]):
             self.dismiss(result)
         else:
             self.show_problem(outcome.problem)
+
+    def action_external_editor(self) -> None:
+        """The value in `$VISUAL`/`$EDITOR` while the app waits; what it leaves comes back."""
+        from .external_editor import EditorFailed, edit_in_editor
+
+        area = self.query_one("#value", TextArea)
+        suffix = ".json" if looks_like_json(area.text) else ".txt"
+        try:
+            text = edit_in_editor(self.app, area.text, suffix=suffix)
+        except EditorFailed as exc:
+            self.show_problem(f"The editor did not run: {exc}. Your text is kept.")
+            return
+        self.show_problem(None)
+        if text != area.text:
+            area.text = text
 
     def show_problem(self, problem: str | None) -> None:
         line = self.query_one("#problem", Static)

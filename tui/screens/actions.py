@@ -15,10 +15,13 @@ from ..display import safe
 from ..keys import help_sections
 from ..messages import ExportFinished
 from ..refs import ScopeRef
+from ..table.rows import Row
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.widgets import Input
 
+    from ..app import ScopesApp
     from ..dialogs.export import ExportResult
     from ..widgets.entry_table import EntryTable
     from ..widgets.scope_tree import ScopeTree
@@ -29,6 +32,7 @@ class ViewActions:
 
     if TYPE_CHECKING:
         app: App[None]
+        config: ScopesApp
         current: ScopeRef | None
         source: ScopeSource
         table: EntryTable
@@ -40,7 +44,56 @@ class ViewActions:
             self, ref: ScopeRef, external: bool = False, reload: bool = False
         ) -> None: ...
         def scan_scopes(self) -> None: ...
+        def action_edit(self) -> None: ...
+        def select_scope(self, ref: ScopeRef) -> None: ...
+        def clear_scope_filter(self) -> None: ...
+        jump_to: tuple[str, str] | None
+        filter_box: Input
+        def write_refusal(self, row: Row | None = None) -> tuple[str, str] | None: ...
         def apply_changes(self, found: list[SourceChange]) -> None: ...
+
+    def action_find(self) -> None:
+        """Search every scope: names, keys and values; enter goes to the hit."""
+        from ..dialogs.find import FindScreen
+        from ..search import Hit, search
+
+        def go(hit: Hit | None) -> None:
+            if hit is None:
+                return
+            if self.tree.node_for(hit.ref) is None:
+                self.clear_scope_filter()
+            if hit.key is not None and hit.layer is not None:
+                self.table.set_filter("")
+                self.filter_box.value = ""
+                self.jump_to = (hit.layer, hit.key)
+            self.select_scope(hit.ref)
+
+        source = self.source
+        self.app.push_screen(FindScreen(lambda query, stop: search(source, query, stop)), go)
+
+    def action_toggle_tree(self) -> None:
+        """Hide the scope tree for the table's sake, or show it again."""
+        tree = self.tree
+        tree.display = not tree.display
+        if not tree.display and tree.has_focus:
+            self.table.focus()
+        self.config.remember(tree_hidden=not tree.display)
+
+    def action_view(self) -> None:
+        """The selected entry's whole value in a scrollable viewer, in every mode."""
+        from ..dialogs.viewer import ValueViewer
+
+        row = self.table.cursor_row
+        if row is None or self.current is None:
+            self.app.notify("No entry selected.", severity="warning")
+            return
+
+        def done(choice: str | None) -> None:
+            if choice == "edit":
+                self.action_edit()
+
+        editable = self.write_refusal(row) is None
+        self.app.push_screen(ValueViewer(self.current.scope, row, editable=editable), done)
 
     def action_copy(self) -> None:
         row = self.table.cursor_row
@@ -48,7 +101,10 @@ class ViewActions:
             self.app.notify("No entry selected.", severity="warning")
             return
         self.app.copy_to_clipboard(row.value)
-        self.app.notify(f"Copied the value of {row.key!r} ({len(row.value):,} characters).")
+        self.app.notify(
+            f"Sent the value of {row.key!r} ({len(row.value):,} characters) to the "
+            "terminal's clipboard (OSC 52); a terminal that does not support it ignores it."
+        )
 
     def action_export(self) -> None:
         from ..dialogs.export import ExportDialog

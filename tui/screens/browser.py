@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 from textual import on
@@ -24,26 +25,31 @@ from axon_scopes.core import ScopeSource
 
 from .. import changes
 from ..display import safe
-from ..keys import bindings
+from ..keys import WRITE_ACTIONS, bindings
 from ..messages import ScopeRowsLoaded, ScopesScanned
 from ..refs import ScopeRef
-from ..table.rows import Row, SortColumn
+from ..table.rows import Row
 from ..widgets.detail import DetailPane
 from ..widgets.empty import empty_message
 from ..widgets.entry_table import EntryTable
 from ..widgets.header import StoreHeader
 from ..widgets.safe_inputs import SafeInput
 from ..widgets.scope_tree import ScopeInfo, ScopeTree
+from ..widgets.status_line import ChangeStatus
 from .actions import ViewActions
+from .filtering import FilterSort
 from .live_updates import LiveUpdates
 from .loading import ScopeLoading
-from .writes import MEMORY_READ_ONLY, READ_ONLY_REASON, WriteFlows, service_refusal
+from .reverts import RevertWatch
+from .writes import READ_ONLY_REASON, WriteFlows, service_refusal
 
 if TYPE_CHECKING:
     from ..app import Clock, ScopesApp
 
 
-class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewActions):
+class BrowserScreen(
+    Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewActions, FilterSort, RevertWatch
+):
     """Browse and edit the scopes of a source."""
 
     BINDINGS = bindings()
@@ -54,6 +60,8 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
     pending: var[int] = var(0)
     #: Why the source cannot be reached now ("" when it can); bound to the header.
     offline: var[str] = var("")
+    #: Confirmations and row flashes are off; updates still come. Bound to the status line.
+    muted: var[bool] = var(False)
 
     def __init__(
         self,
@@ -82,9 +90,12 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         self._infos: dict[ScopeRef, ScopeInfo] = {}
         #: The source has been read once (the first rows can come).
         self._scanned = False
-        self._errors: dict[ScopeRef, str] = {}
+        self.errors: dict[ScopeRef, str] = {}
+        #: The row to put the cursor on once the scope being loaded is shown (after `F`).
+        self.jump_to: tuple[str, str] | None = None
         self.init_live()
         self.init_writes()
+        self.init_reverts()
 
     # ── layout ─────────────────────────────────────────────────────────────
 
@@ -105,11 +116,25 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
                 yield EntryTable(id="entries", clock=self.clock, age_refresh=self.age_refresh)
                 yield DetailPane(id="detail")
                 yield Static(id="empty")
+        yield ChangeStatus(id="changes").data_bind(BrowserScreen.muted)
         # The key bar is mounted right after the first frame: it costs ~30 ms to
         # build, and this slot holds its line so nothing moves when it comes.
         yield Static(id="footer-slot")
 
+    def _hide_write_keys(self) -> None:
+        """In `--read-only` the footer offers no write (the keys still say why they refuse)."""
+        keys = self._bindings.key_to_bindings
+        for key, listed in list(keys.items()):
+            keys[key] = [
+                replace(b, show=False) if b.action in WRITE_ACTIONS else b for b in listed
+            ]
+
     def on_mount(self) -> None:
+        if self.read_only:
+            self._hide_write_keys()
+        kept = self.config.settings_file.settings
+        self.muted = kept.muted
+        self.tree.display = not kept.tree_hidden
         header = self.query_one(StoreHeader)
         header.location = self.source.location
         header.read_only = self.read_only
@@ -117,14 +142,16 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         self.query_one("#filter", Input).display = False
         self.query_one("#scope-banner", Static).display = False
         self.query_one("#empty", Static).display = False
-        self.query_one(DetailPane).can_focus = False
         self.table.focus()
         self.set_timer(0.3, self._mount_footer)  # Also when no rows ever come.
         # The detail pane follows the cursor in the same frame, not one message later.
         self.table.cursor_signal.subscribe(self, lambda _row: self._update_detail(), immediate=True)
         self.scan_scopes()
+        status = self.query_one(ChangeStatus)
+        status.since = self.change_log.started
+        status.elsewhere = self.elsewhere
         if self.config.watching:
-            header.watching = True
+            header.watching = status.watching = True
             self.set_timer(max(self.config.tuning.watch_after_s, 0.001), self._start_watching)
 
     @property
@@ -141,7 +168,28 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         return cast("ScopesApp", self.app)
 
     def action_quit(self) -> None:
-        self.app.exit()
+        """Quit; first ask if memory entries written here would go with the app."""
+        from ..dialogs.confirm import ConfirmDialog
+
+        count = len(self.memory_written)
+        if not count or self.memory_note is None:
+            self.app.exit()
+            return
+        self.app.push_screen(
+            ConfirmDialog(
+                "Quit and lose memory entries?",
+                f"{count} memory entr{'ies' if count != 1 else 'y'} written here "
+                f"live{'' if count != 1 else 's'} only in this app's process (files share only "
+                f"the store layer): quitting loses {'them' if count != 1 else 'it'}.",
+                confirm_label="Quit",
+                destructive=True,
+            ),
+            lambda quit_now: self.app.exit() if quit_now else None,
+        )
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog: the notices held while it was up are shown now."""
+        self.config.release_notices()
 
     @on(ScopesScanned)
     def _scopes_scanned(self, message: ScopesScanned) -> None:
@@ -185,12 +233,17 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         kind = self.source.kind
         return {"files": "on disk", "redis": "in Redis"}.get(kind, f"in {kind}")
 
+    def known_refs(self) -> Iterable[ScopeRef]:
+        """Every scope the tree shows."""
+        return self._infos.keys()
+
     def ref_for(self, scope: str) -> ScopeRef:
         """The tree's scope of that name (the first base's, when several bases hold it)."""
         return next(ref for ref in self._infos if ref.scope == scope)
 
     def select_scope(self, ref: ScopeRef) -> None:
         self.current = ref
+        self.tree.mark({ref}, on=False)
         # After a refresh: nodes added just now have no line in the tree yet.
         self.call_after_refresh(self.tree.select_ref, ref)
         self.load_scope(ref)
@@ -214,7 +267,7 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         self.call_after_refresh(self._start_watching)
         switched = message.ref != self._shown_ref
         self._shown_ref = message.ref
-        flash = message.external and not switched
+        flash = message.external and not switched and not self.muted
         if message.preview_total is not None:
             self.table.show_preview(message.index, message.preview_total)
             if message.painted is not None:
@@ -225,12 +278,15 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
                 self.config.freeze_gc = False
                 self.call_after_refresh(gc.freeze)
         self._show_match_count()
+        if self.jump_to is not None and message.preview_total is None:
+            self.table.move_cursor_to_key(self.jump_to)
+            self.jump_to = None
         if message.external and self.follow:
             self._follow_newest()
         self._published_at = message.published_at
         banner = self.query_one("#scope-banner", Static)
         if message.error:
-            self._errors[message.ref] = message.error
+            self.errors[message.ref] = message.error
             banner.update(
                 Content.assemble(
                     Content.styled("⚠ unreadable: ", "bold"),
@@ -239,8 +295,10 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
                 )
             )
         else:
-            self._errors.pop(message.ref, None)
+            self.errors.pop(message.ref, None)
         banner.display = bool(message.error)
+        if switched:
+            self.mark_reverted_rows()
         self._update_detail()
 
     # ── tree and table events ──────────────────────────────────────────────
@@ -250,16 +308,21 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
         data = event.node.data
         if isinstance(data, ScopeRef) and data != self.current:
             self.current = data
+            self.tree.mark({data}, on=False)
             self.load_scope(data)
 
     @on(EntryTable.RowActivated)
     def _row_activated(self, event: EntryTable.RowActivated) -> None:
-        self.action_edit()
+        """Enter edits what may be changed, and shows the value of what may not."""
+        if self.write_refusal(event.row) is None:
+            self.action_edit()
+        else:
+            self.action_view()
 
     def _update_detail(self) -> None:
         detail = self.query_one(DetailPane)
         row = self.table.cursor_row
-        if row is None and self.current in self._errors:
+        if row is None and self.current in self.errors:
             detail.show_message(
                 Content.styled(
                     "Nothing from this scope's file can be shown: it could not be read.\n"
@@ -269,90 +332,24 @@ class BrowserScreen(Screen[None], ScopeLoading, LiveUpdates, WriteFlows, ViewAct
             )
             return
         scope = self.current.scope if self.current else ""
-        detail.show_row(scope, row, self.clock(), published_at=self._published_at)
-
-    # ── filter and sort ────────────────────────────────────────────────────
-
-    def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.display = True
-        field.focus()
-        self._show_match_count()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.table.set_filter(event.value)
-        self._show_match_count()
-        self._update_detail()
-
-    def _show_match_count(self) -> None:
-        """How many rows the filter lets through, under the filter box."""
-        field = self.query_one("#filter", Input)
-        if field.display:
-            table = self.table
-            field.border_subtitle = f"{table.row_count:,} of {table.total_count:,}"
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.table.focus()
-
-    def key_escape(self) -> None:
-        field = self.query_one("#filter", Input)
-        if field.has_focus:
-            field.value = ""
-            field.display = False
-            self.table.focus()
-
-    def action_sort(self, column: SortColumn | None = None) -> None:
-        """No column: the next sort of the cycle; a column: sort by it, again to reverse."""
-        table = self.table
-        if column is None:
-            table.cycle_sort()
-        else:
-            table.sort_by(column)
-        arrow = "descending" if table.sort_reverse else "ascending"
-        self.notify(f"Sorted by {table.sort_column}, {arrow}", timeout=1.5)
+        revert = None if row is None else self.revert_of(row.layer, row.key)
+        note = None if revert is None else revert.sentence(self.elsewhere)
+        detail.show_row(scope, row, self.clock(), published_at=self._published_at, note=note)
 
     # ── writes ─────────────────────────────────────────────────────────────
 
     def _writable_row(self) -> Row | None:
         """The row under the cursor if it may be changed; otherwise say why not."""
-        if not self._can_write():
-            return None
         row = self.table.cursor_row
+        if self._refused():
+            return None
         if row is None:
             self.notify("No entry selected.", severity="warning")
             return None
-        if not row.writable:
-            self.notify(
-                "This memory layer was published by another process; it is read-only here.",
-                severity="warning",
-            )
-            return None
-        if row.layer == "memory" and not self.service(self.current).capabilities.can_write_memory:
-            self.notify(MEMORY_READ_ONLY, severity="warning")
-            return None
-        return row
+        return None if self._refused(row) else row
 
     def _can_write(self) -> bool:
-        if self.read_only:
-            self.notify(READ_ONLY_REASON, severity="warning")
-            return False
-        if self.current is None:
-            self.notify("No scope selected.", severity="warning")
-            return False
-        refusal = service_refusal(self.service(self.current).capabilities)
-        if refusal is not None:
-            self.notify(refusal, severity="warning")
-            return False
-        if self.current in self._errors:
-            self.notify(
-                f"This scope's file is unreadable, so writes are refused: "
-                f"{self._errors[self.current]}",
-                severity="error",
-            )
-            return False
-        return True
+        return not self._refused()
 
     def action_edit(self) -> None:
         row = self._writable_row()

@@ -6,24 +6,26 @@ and changes arrive as `SourceChanged` messages from the source's own thread.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 
 from axon_scopes.core import ScopeSource, SourceChange
 
-from ..display import plain
+from ..change_log import ChangeLog, ChangeRecord, record_of
 from ..messages import SourceChanged, SourceStateChanged
 from ..refs import ScopeRef
+from ..widgets.status_line import ChangeStatus
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.widget import Widget
 
-    from ..app import ScopesApp
+    from ..app import Clock, ScopesApp
     from ..widgets.entry_table import EntryTable
+    from ..widgets.scope_tree import ScopeInfo, ScopeTree
 
 
 class LiveUpdates:
@@ -35,7 +37,12 @@ class LiveUpdates:
         source: ScopeSource
         current: ScopeRef | None
         table: EntryTable
+        tree: ScopeTree
+        clock: Clock
         _scanned: bool
+        _infos: dict[ScopeRef, ScopeInfo]
+        #: Reactive on the screen, bound to the status line: confirmations and flashes off.
+        muted: bool
         #: Reactive on the screen, bound to the header: live updates are held.
         paused: bool
         #: Reactive on the screen, bound to the header: changes waiting while paused.
@@ -48,6 +55,9 @@ class LiveUpdates:
 
         def scan_scopes(self) -> None: ...
         def patch_rows(self, ref: ScopeRef, keys: frozenset[str]) -> None: ...
+        def select_scope(self, ref: ScopeRef) -> None: ...
+        def known_refs(self) -> Iterable[ScopeRef]: ...
+        def check_reverts(self, refs: Iterable[ScopeRef]) -> None: ...
         def load_scope(
             self, ref: ScopeRef, external: bool = False, reload: bool = False
         ) -> None: ...
@@ -58,10 +68,7 @@ class LiveUpdates:
         self.follow = False
         self._held: list[SourceChange] = []
         self._stop_watching: Callable[[], None] | None = None
-        self._notice: dict[str, list[int]] = {}
-        self._notice_extra: list[str] = []
-        self._notice_timer: Timer | None = None
-        self._last_notice = float("-inf")
+        self.change_log = ChangeLog(self.clock())
 
     def _start_watching(self) -> None:
         """Follow the source's changes, once the first rows are up.
@@ -109,33 +116,30 @@ class LiveUpdates:
                 self.load_scope(self.current, external=True)
 
     def apply_changes(self, found: list[SourceChange]) -> None:
-        """Sum changes up, refresh the tree when scopes or counts moved, reload the shown scope."""
+        """Log changes, refresh the tree when scopes or counts moved, reload the shown scope."""
         rescan = False
         touched: set[ScopeRef] = set()
+        records: list[ChangeRecord] = []
+        now = self.clock()
+        files = self.source.kind == "files"
         for item in found:
             change = item.change
             ref = ScopeRef(item.base, change.scope)
             touched.add(ref)
-            if change.counted:
-                counts = self._notice.setdefault(change.scope, [0, 0, 0])
-                counts[0] += change.added
-                counts[1] += change.changed
-                counts[2] += change.removed
-            if change.new:
-                self._notice_extra.append(f"{plain(change.scope)}: new scope")
-            if change.gone:
-                gone = "file removed" if self.source.kind == "files" else "removed"
-                self._notice_extra.append(f"{plain(change.scope)}: {gone}")
-            if change.error:
-                self.app.notify(
-                    f"{plain(change.scope)}: {change.error}",
-                    title="Unreadable; showing the last good data",
-                    severity="error",
-                    timeout=6,
-                )
+            record = record_of(ref, change, now, files=files)
+            # Fixed (by cp, or an atomic mv of the same bytes): nothing may be counted, but
+            # the tree still says unreadable until it is told again.
+            info = self._infos.get(ref)
+            fixed = info is not None and info.unreadable and not change.error and not change.gone
+            if fixed:
+                record = record or ChangeRecord(now, ref)
+                record = replace(record, events=(*record.events, "readable again"))
+            if record is not None:
+                records.append(record)
             rescan |= bool(change.new or change.gone or change.added or change.removed)
-            rescan |= bool(change.error or change.published)
-        self._schedule_notice()
+            rescan |= bool(change.error or change.published or fixed)
+        self.log_changes(records)
+        self.check_reverts(touched)
         if rescan:
             self.scan_scopes()
         if self.current is not None and self.current in touched:
@@ -152,26 +156,34 @@ class LiveUpdates:
         else:
             self.load_scope(ref, external=True)
 
-    def _schedule_notice(self) -> None:
-        """One "changed on disk" notice at most every NOTICE_S, summing what came between."""
-        if not (self._notice or self._notice_extra) or self._notice_timer is not None:
+    def log_changes(self, records: list[ChangeRecord]) -> None:
+        """Into the log, onto the status line, and a mark on each scope not on screen."""
+        batch = self.change_log.add(records)
+        if not batch:
             return
-        wait = self._last_notice + self.config.tuning.notice_s - time.monotonic()
-        if wait <= 0:
-            self._show_notice()
-        else:
-            self._notice_timer = self.set_timer(wait, self._show_notice)
+        status = self.query_one(ChangeStatus)
+        status.latest = self.change_log.latest
+        status.total = self.change_log.total
+        status.scopes = len(self.change_log.scopes)
+        self.tree.mark({r.ref for r in batch if r.ref != self.current and not r.error})
 
-    def _show_notice(self) -> None:
-        self._notice_timer = None
-        lines = [f"{plain(scope)}: +{a} ~{c} -{r}" for scope, (a, c, r) in self._notice.items()]
-        lines += self._notice_extra
-        self._notice, self._notice_extra = {}, []
-        if lines:
-            more = f"\n… and {len(lines) - 8} more" if len(lines) > 8 else ""
-            title = "Changed on disk" if self.source.kind == "files" else "Changed elsewhere"
-            self.app.notify("\n".join(lines[:8]) + more, title=title, timeout=3)
-            self._last_notice = time.monotonic()
+    def action_change_log(self) -> None:
+        """Every change found elsewhere, newest first; enter on one opens its scope."""
+        from ..dialogs.change_log import ChangeLogScreen
+
+        def opened(ref: ScopeRef | None) -> None:
+            if ref is not None and ref in set(self.known_refs()):
+                self.select_scope(ref)
+
+        log = self.change_log
+        self.app.push_screen(
+            ChangeLogScreen(log.newest_first(), total=log.total, since=log.started), opened
+        )
+
+    def action_mute(self) -> None:
+        """Mute confirmations and flashes; changes keep coming and keep being logged."""
+        self.muted = not self.muted
+        self.config.remember(muted=self.muted)
 
     def action_pause(self) -> None:
         """Hold live updates (counting them); pressing again applies them."""

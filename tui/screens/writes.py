@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 import msgspec.structs
 from textual import work
+from textual.notifications import SeverityLevel
 
 from axon_scopes.core import (
     Capabilities,
     MemoryEntry,
     ScopeError,
     ScopeService,
+    ScopeSource,
     WriteConflictError,
 )
 
@@ -77,11 +79,57 @@ class WriteFlows:
         #: Where other processes' writes land, for messages: "on disk", "in Redis".
         elsewhere: str
 
+        source: ScopeSource
+        #: Scopes whose file is unreadable, and why.
+        errors: dict[ScopeRef, str]
+        read_only: bool
+
         def service(self, ref: ScopeRef) -> ScopeService: ...
         def load_scope(
             self, ref: ScopeRef, external: bool = False, reload: bool = False
         ) -> None: ...
         def scan_scopes(self) -> None: ...
+        def remember_write(
+            self, ref: ScopeRef, layer: str, key: str, entry: MemoryEntry | None
+        ) -> None: ...
+
+    def write_refusal(self, row: Row | None = None) -> tuple[str, SeverityLevel] | None:
+        """Why nothing (or `row`) may be changed here, and how loudly; None: it may."""
+        if self.read_only:
+            return READ_ONLY_REASON, "warning"
+        if self.current is None:
+            return "No scope selected.", "warning"
+        capabilities = self.service(self.current).capabilities
+        refusal = service_refusal(capabilities)
+        if refusal is not None:
+            return refusal, "warning"
+        if self.current in self.errors:
+            reason = self.errors[self.current]
+            return f"This scope's file is unreadable, so writes are refused: {reason}", "error"
+        if row is not None and not row.writable:
+            return (
+                "This memory layer was published by another process; it is read-only here.",
+                "warning",
+            )
+        if row is not None and row.layer == "memory" and not capabilities.can_write_memory:
+            return MEMORY_READ_ONLY, "warning"
+        return None
+
+    def _refused(self, row: Row | None = None) -> bool:
+        refusal = self.write_refusal(row)
+        if refusal is not None:
+            self.notify(refusal[0], severity=refusal[1])
+        return refusal is not None
+
+    @property
+    def memory_note(self) -> str | None:
+        """Where a memory entry written here lives, when that is only this process."""
+        if self.source.kind != "files":
+            return None
+        return (
+            "A memory entry lives only in this app's process: files share only the store "
+            "layer, so no server sees it, and it is gone when the app quits."
+        )
 
     def init_writes(self) -> None:
         #: What each write changed, newest last: `u` takes from the end.
@@ -103,8 +151,20 @@ class WriteFlows:
 
         return await self.run_worker(run, thread=True, group="write").wait()  # type: ignore[return-value]
 
-    def wrote(self, ref: ScopeRef, summary: str, undo: changes.UndoStep | None = None) -> None:
-        """After a write: remember its undo, say so, and show the scope as it is now."""
+    def wrote(
+        self,
+        ref: ScopeRef,
+        summary: str,
+        undo: changes.UndoStep | None = None,
+        done: changes.UndoStep | None = None,
+    ) -> None:
+        """After a write: remember its undo, say so, and show the scope as it is now.
+
+        What each key now holds (`done`, else what `undo` would undo) is watched for a
+        while: another writer undoing it is said (`RevertWatch`).
+        """
+        for previous in (done or undo or changes.UndoStep(ref, "", ())).previous:
+            self.remember_write(ref, previous.layer, previous.key, previous.written)
         if undo is not None:
             self.undo_stack.append(undo)
         self.app.notify(summary, timeout=2)
@@ -163,6 +223,7 @@ class WriteFlows:
                 save=save,
                 limit=self.max_value_bytes,
                 memory_allowed=service.capabilities.can_write_memory,
+                memory_note=self.memory_note,
             )
         )
 
@@ -293,7 +354,7 @@ class WriteFlows:
             async with self.write_lock():
                 done = await self.in_thread(changes.restore, service, step)
                 if isinstance(done, changes.UndoStep):
-                    self.wrote(step.ref, f"undone: {step.description}")
+                    self.wrote(step.ref, f"undone: {step.description}", done=done)
                     return
             if not isinstance(done, WriteConflictError):
                 self.failed(step.ref, "undo failed", done)

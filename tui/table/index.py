@@ -293,13 +293,13 @@ class RowIndex:
         if column == "key":
             return lambda i: (keys[i], _rank(layers[i]))
         if column == "time":
-            return lambda i: (-rows[i].timestamp, keys[i], _rank(layers[i]))
+            return lambda i: (rows[i].timestamp, keys[i], _rank(layers[i]))
         return lambda i: (rows[i].source_step, keys[i], _rank(layers[i]))
 
     def order(self, column: SortColumn) -> Sequence[int]:
         """Indexes of all rows, ascending by `column` (cached: do not change the list).
 
-        Ties break by key and layer. `time` sorts by age: the youngest entry first.
+        Ties break by key and layer. `time` ascending is the oldest entry first.
         Rows that came `ordered` give `range(len)` for the default order: no list of
         a million ints to build, hold, or hop through.
         """
@@ -321,8 +321,8 @@ class RowIndex:
             return sorted(self.order("layer"), key=self.keys.__getitem__)
         if column == "time":
             stamps = list(map(attrgetter("timestamp"), self.items))
-            # reverse=True keeps equal stamps in key order: youngest first, then by key.
-            return sorted(self.order("key"), key=stamps.__getitem__, reverse=True)
+            # A stable sort keeps equal stamps in key order: oldest first, then by key.
+            return sorted(self.order("key"), key=stamps.__getitem__)
         if column == "source_step":
             steps = list(map(attrgetter("source_step"), self.items))
             return sorted(self.order("key"), key=steps.__getitem__)

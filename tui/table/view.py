@@ -125,19 +125,14 @@ class RowView:
             return None
 
 
-#: What `s` steps through: the columns as the table shows them, each ascending, then
-#: descending. The default order (layer, then key) comes first.
-SORT_CYCLE: tuple[tuple[SortColumn, bool], ...] = tuple(
-    (column, reverse)
-    for column in ("layer", "key", "source_step", "time")
-    for reverse in (False, True)
-)
+#: The columns `s` steps through, as the table shows them left to right; each starts
+#: ascending (`time`: oldest first) and `S` reverses it. The default (layer, then key) first.
+SORT_ORDER: tuple[SortColumn, ...] = ("layer", "key", "source_step", "time")
 
 
-def next_sort(column: SortColumn, reverse: bool) -> tuple[SortColumn, bool]:
-    """The sort after (`column`, `reverse`) in `SORT_CYCLE`."""
-    at = SORT_CYCLE.index((column, reverse))
-    return SORT_CYCLE[(at + 1) % len(SORT_CYCLE)]
+def next_column(column: SortColumn) -> SortColumn:
+    """The column after `column` in `SORT_ORDER`."""
+    return SORT_ORDER[(SORT_ORDER.index(column) + 1) % len(SORT_ORDER)]
 
 
 def toggle_sort(current: tuple[SortColumn, bool], column: SortColumn) -> tuple[SortColumn, bool]:

@@ -64,8 +64,15 @@ class DetailPane(VerticalScroll):
         self._put(self.query_one("#detail-value", Static), Content(""))
 
     def show_row(
-        self, scope: str, row: Row | None, now: float, *, published_at: float | None = None
+        self,
+        scope: str,
+        row: Row | None,
+        now: float,
+        *,
+        published_at: float | None = None,
+        note: str | None = None,
     ) -> None:
+        """Every field of `row`; `note` (plain text, made safe here) is said above its value."""
         fields = self.query_one("#detail-fields", Static)
         value = self.query_one("#detail-value", Static)
         if row is None:
@@ -85,6 +92,13 @@ class DetailPane(VerticalScroll):
                 label(f"  {row.timestamp}", "$text-muted"),
             ),
         ]
+        if note:
+            lines.append(
+                Content.assemble(
+                    Content.styled("↺ ", "bold $text-error"),
+                    safe(note, keep_layout=True, style="$text-error"),
+                )
+            )
         if row.conflict:
             lines.append(
                 label("≠ this key has a different value in the other layer", "$text-warning")

@@ -29,7 +29,7 @@ from ..display import format_age, one_line, safe
 from ..table.diff import RowDiff
 from ..table.index import RowIndex
 from ..table.rows import SORT_COLUMNS, Row, RowKey, SortColumn, VisibleRows
-from ..table.view import RowView, next_sort, toggle_sort
+from ..table.view import RowView, next_column, toggle_sort
 
 Clock = Callable[[], float]
 
@@ -41,13 +41,15 @@ FLASH_LIMIT = 10_000
 BADGES = {"memory": " MEM ", "store": " STO ", "published": " PUB "}
 BADGE_WIDTH = 5
 CONFLICT_MARK = "≠"
+#: On a row whose edit by this app another writer undid.
+REVERTED_MARK = "↺"
 AGE_WIDTH = 6  # "future" is the longest age
 SORT_ARROWS = {False: "▲", True: "▼"}
 #: Which header title shows the sort arrow for each sort column.
 SORT_TITLES: dict[SortColumn, str] = {
     "layer": "layer",
     "key": "key",
-    "time": "age",
+    "time": "time",
     "source_step": "step",
 }
 
@@ -83,7 +85,7 @@ class Columns:
         if self.step:
             cells.append(("step", self.step, "left"))
         if self.age:
-            cells.append(("age", self.age, "right"))
+            cells.append(("time", self.age, "right"))
         return cells
 
 
@@ -104,9 +106,10 @@ class EntryTable(ScrollView, can_focus=True):
     """Rows of one scope: a layer badge, key, value, source_step and age per line.
 
     Rows come in one way, `set_index` (`show_preview` for the first screenful of a
-    big scope); filter and sort go down with `set_filter`, `set_sort`, `sort_by`
-    and `cycle_sort`. Out come `cursor_signal` (the row under the cursor, published
-    synchronously so a pane drawing it lands in the same frame) and `RowActivated`.
+    big scope); filter and sort go down with `set_filter`, `set_sort`, `sort_by`,
+    `next_sort_column` and `reverse_sort`. Out come `cursor_signal` (the row under the
+    cursor, published synchronously so a pane drawing it lands in the same frame) and
+    `RowActivated`.
     The cursor follows its row by `row_key` through reloads, filtering and sorting.
     """
 
@@ -119,6 +122,7 @@ class EntryTable(ScrollView, can_focus=True):
         "entry-table--badge-store",
         "entry-table--badge-published",
         "entry-table--conflict",
+        "entry-table--reverted",
         "entry-table--read-only",
         "entry-table--muted",
         "entry-table--flash",
@@ -131,6 +135,7 @@ class EntryTable(ScrollView, can_focus=True):
     | `entry-table--cursor` | The row under the cursor. |
     | `entry-table--badge-memory` / `-store` / `-published` | The layer badges. |
     | `entry-table--conflict` | The ≠ flag of a key whose layers disagree. |
+    | `entry-table--reverted` | The ↺ flag of a row whose edit another writer undid. |
     | `entry-table--read-only` | Key and value of a published (read-only) row. |
     | `entry-table--muted` | The source_step and age cells. |
     | `entry-table--flash` | Rows just added or changed by someone else. |
@@ -181,6 +186,10 @@ class EntryTable(ScrollView, can_focus=True):
         }
         & > .entry-table--conflict {
             color: $text-warning;
+            text-style: bold;
+        }
+        & > .entry-table--reverted {
+            color: $text-error;
             text-style: bold;
         }
         & > .entry-table--read-only {
@@ -246,6 +255,7 @@ class EntryTable(ScrollView, can_focus=True):
         self._announced: RowKey | None = None
         self._flash: frozenset[RowKey] = frozenset()
         self._flash_timer: Timer | None = None
+        self._marked: frozenset[RowKey] = frozenset()
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: dict[tuple[str, bool], Style] = {}
         self._columns: Columns | None = None
@@ -391,22 +401,39 @@ class EntryTable(ScrollView, can_focus=True):
         self._reorder(lambda: self._view.set_query(query), lose_cursor_to_top=True)
 
     def set_sort(self, column: SortColumn, reverse: bool = False) -> None:
-        """Sort by `column`: key, time (youngest first), layer or source_step."""
+        """Sort by `column`: key, time (ascending: oldest first), layer or source_step."""
         if column not in SORT_COLUMNS:
             raise ValueError(f"unknown sort column: {column!r}")
         if (column, reverse) == (self._view.column, self._view.reverse):
             return
         self._reorder(lambda: self._view.set_sort(column, reverse), lose_cursor_to_top=False)
 
-    def cycle_sort(self) -> tuple[SortColumn, bool]:
-        """The next sort of `SORT_CYCLE` (what `s` does)."""
-        self.set_sort(*next_sort(self._view.column, self._view.reverse))
+    def next_sort_column(self) -> tuple[SortColumn, bool]:
+        """Sort by the next column of `SORT_ORDER`, ascending (what `s` does)."""
+        self.set_sort(next_column(self._view.column))
+        return self._view.column, self._view.reverse
+
+    def reverse_sort(self) -> tuple[SortColumn, bool]:
+        """The same column the other way round (what `S` does)."""
+        self.set_sort(self._view.column, not self._view.reverse)
         return self._view.column, self._view.reverse
 
     def sort_by(self, column: SortColumn) -> tuple[SortColumn, bool]:
         """Sort by `column` ascending; if it is the sort already, reverse it (a header click)."""
         self.set_sort(*toggle_sort((self._view.column, self._view.reverse), column))
         return self._view.column, self._view.reverse
+
+    def set_marked(self, keys: set[RowKey]) -> None:
+        """Rows whose edit by this app another writer undid: they carry REVERTED_MARK."""
+        marked = frozenset(keys)
+        if marked != self._marked:
+            self._marked = marked
+            self._lines.clear()
+            self.refresh()
+
+    @property
+    def marked(self) -> frozenset[RowKey]:
+        return self._marked
 
     def move_cursor_to_key(self, row_key: RowKey) -> bool:
         """Put the cursor on a row; False if it is not shown (absent or filtered out)."""
@@ -484,6 +511,7 @@ class EntryTable(ScrollView, can_focus=True):
         self._columns = None
         self._lines.clear()
         self._scroll_to_cursor()
+        self.refresh()
 
     def action_cursor_up(self) -> None:
         self._move_cursor(self._cursor - 1)
@@ -590,9 +618,11 @@ class EntryTable(ScrollView, can_focus=True):
     # ── rendering ──────────────────────────────────────────────────────────
 
     def _layout(self) -> Columns:
-        if self._columns is None:
+        """Column widths for the width the table has now (lines may be drawn before the
+        resize event arrives: widths fitted to the old size would stay on screen)."""
+        width = self.scrollable_content_region.width
+        if self._columns is None or self._columns.width != width:
             index = self._view.index
-            width = self.scrollable_content_region.width
             self._columns = Columns.fit(width, index.key_width, index.step_width)
         return self._columns
 
@@ -610,14 +640,17 @@ class EntryTable(ScrollView, can_focus=True):
         row = view.index.rows[index]
         cursor = position == self._cursor
         flash = bool(self._flash) and row.row_key in self._flash
+        marked = bool(self._marked) and row.row_key in self._marked
         age = format_age(self.clock() - row.timestamp)
-        key = (index, cursor, flash, age, width)
+        key = (index, cursor, flash, marked, age, width)
         strip = self._lines.get(key)
         if strip is None:
-            strip = self._lines[key] = self._row_line(row, cursor, flash, age, width)
+            strip = self._lines[key] = self._row_line(row, cursor, flash, age, width, marked)
         return strip
 
-    def _row_line(self, row: Row, cursor: bool, flash: bool, age: str, width: int) -> Strip:
+    def _row_line(
+        self, row: Row, cursor: bool, flash: bool, age: str, width: int, marked: bool = False
+    ) -> Strip:
         columns = self._layout()
         base = self.visual_style
         if flash:
@@ -633,7 +666,11 @@ class EntryTable(ScrollView, can_focus=True):
         badge = self._style(f"badge-{row.layer}", partial=False) if row.layer in BADGES else muted
         parts: list[Content | tuple[str, Style] | str] = [
             (BADGES.get(row.layer, " ??? "), badge),
-            (CONFLICT_MARK, self._style("conflict")) if row.conflict else " ",
+            (REVERTED_MARK, self._style("reverted"))
+            if marked
+            else (CONFLICT_MARK, self._style("conflict"))
+            if row.conflict
+            else " ",
             " ",
             key,
             " ",

@@ -11,11 +11,13 @@ was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from rich.cells import get_character_cell_size
 from rich.segment import Segment
+from textual import events
 from textual.strip import Strip
 from textual.widgets import Input
 
@@ -73,3 +75,45 @@ class SafeInput(Input):
 
     def render_line(self, y: int) -> Strip:
         return scrub_strip(super().render_line(y))
+
+
+class LeadInput(SafeInput):
+    """A one-line field whose enter leads on to a multi-line one (Add's key, then value).
+
+    Keys typed fast reach the focused widget before enter has moved the focus on, and
+    a paste of `key⏎value` arrives at once: after an enter, what follows goes to
+    `follow` (the value), never into this line.
+    """
+
+    def __init__(self, *args: Any, follow: Callable[[str], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.follow = follow
+        self._entered = False
+
+    # Textual runs each class's `_on_*` handler in turn (Input's after these) unless
+    # `prevent_default` is called: so these never call the base class themselves.
+    def _on_key(self, event: events.Key) -> None:
+        if self._entered and (event.is_printable or event.key in ("enter", "tab")):
+            event.stop()
+            event.prevent_default()
+            self.follow({"enter": "\n", "tab": "\t"}.get(event.key, event.character or ""))
+        elif event.key == "enter":
+            self._entered = True
+
+    def _on_paste(self, event: events.Paste) -> None:
+        first, newline, rest = event.text.partition("\n")
+        if not newline:
+            return  # One line: Input's own handler inserts it.
+        event.stop()
+        event.prevent_default()
+        if self._entered:
+            self.follow(event.text)
+            return
+        self.insert_text_at_cursor(first.rstrip("\r"))
+        self._entered = True
+        self.post_message(self.Submitted(self, self.value))
+        if rest:
+            self.follow(rest)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._entered = False

@@ -38,10 +38,37 @@ def group_of(scope: str) -> tuple[str | None, str]:
     return CUSTOM_GROUP, scope
 
 
-def scope_label(name: str, info: ScopeInfo) -> Text:
+#: After a scope changed elsewhere since the operator last looked at it.
+CHANGED_MARK = " ●"
+
+
+#: Columns a scope's label loses to the guides of its level and the counts after it.
+GUIDES = 7
+
+
+def middle_cut(name: str, room: int) -> str:
+    """`name` in at most `room` characters, cut in the middle: long names that differ at the
+    end (…-eu-west-1, …-eu-west-2) or at the start stay told apart."""
+    if room <= 0 or len(name) <= room:
+        return name
+    if room < 5:
+        return name[: room - 1] + "…"
+    tail = (room - 1) * 3 // 5
+    return name[: room - 1 - tail] + "…" + name[len(name) - tail :]
+
+
+def scope_label(name: str, info: ScopeInfo, changed: bool = False, room: int = 0) -> Text:
+    """The label of a scope node; a name longer than `room` (0: any length) is cut in the
+    middle, leaving room for its counts and marks."""
+    if room:
+        counts = f"  {info.memory_count:,}·{info.store_count:,}" if not info.unreadable else ""
+        extra = len(counts) + (2 if info.published else 0) + (2 if changed else 0)
+        extra += 2 + len(" unreadable") if info.unreadable else 0
+        name = middle_cut(name, max(8, room - extra))
     label = safe_rich(name, style="bold red" if info.unreadable else "")
+    mark = (CHANGED_MARK, "bold yellow") if changed else ("", "")
     if info.unreadable:
-        label = Text.assemble(("⚠ ", "bold red"), label, (" unreadable", "red"))
+        label = Text.assemble(("⚠ ", "bold red"), label, (" unreadable", "red"), mark)
         return label
     counts = Text.assemble(
         ("  ", ""),
@@ -51,7 +78,7 @@ def scope_label(name: str, info: ScopeInfo) -> Text:
     )
     if info.published:
         counts.append(" ◉", "magenta")
-    return Text.assemble(label, counts)
+    return Text.assemble(label, counts, mark)
 
 
 NodeData = ScopeRef | str | None
@@ -67,6 +94,14 @@ class ScopeTree(Tree[NodeData]):
         self._scope_nodes: dict[ScopeRef, TreeNode[NodeData]] = {}
         self._group_nodes: dict[tuple[str, str], TreeNode[NodeData]] = {}
         self._base_nodes: dict[str, TreeNode[NodeData]] = {}
+        self._infos: dict[ScopeRef, ScopeInfo] = {}
+        #: Every scope and base label last given to `show`, before the name filter.
+        self._all: list[ScopeInfo] = []
+        self._labels: dict[str, str] = {}
+        #: Only scopes whose name contains this (ignoring case) are shown.
+        self.name_filter = ""
+        #: Scopes changed elsewhere since the operator last looked at them.
+        self.marked: set[ScopeRef] = set()
 
     def _base_node(self, base: str, label: str) -> TreeNode[NodeData]:
         node = self._base_nodes.get(base)
@@ -88,14 +123,18 @@ class ScopeTree(Tree[NodeData]):
 
     def show(self, infos: list[ScopeInfo], base_labels: dict[str, str]) -> None:
         """Add, relabel and remove nodes to match `infos`; nothing is rebuilt."""
-        wanted = {info.ref: info for info in infos}
+        self._all, self._labels = infos, base_labels
+        self.marked &= {info.ref for info in infos}
+        needle = self.name_filter.lower()
+        wanted = {info.ref: info for info in infos if needle in info.ref.scope.lower()}
+        self._infos = wanted
         for ref in [r for r in self._scope_nodes if r not in wanted]:
             self._scope_nodes.pop(ref).remove()
         order = sorted(wanted.values(), key=lambda i: _sort_key(i.ref.scope))
         for info in order:
             ref = info.ref
             group, name = group_of(ref.scope)
-            label = scope_label(name, info)
+            label = scope_label(name, info, ref in self.marked, self.name_room)
             node = self._scope_nodes.get(ref)
             if node is None:
                 base_node = self._base_node(ref.base, base_labels.get(ref.base, ref.base))
@@ -116,6 +155,45 @@ class ScopeTree(Tree[NodeData]):
             if not node.children:
                 node.remove()
                 del self._group_nodes[key]
+
+    def filter_names(self, query: str) -> int:
+        """Show only scopes whose name contains `query`; returns how many are shown."""
+        if query != self.name_filter:
+            # Rebuilt in order: nodes added back one by one would land after the others.
+            self.name_filter = query
+            self.clear()
+            self._scope_nodes.clear()
+            self._group_nodes.clear()
+            self._base_nodes.clear()
+            self.show(self._all, self._labels)
+        return len(self._infos)
+
+    def mark(self, refs: set[ScopeRef], on: bool = True) -> None:
+        """Mark scopes as changed elsewhere (`on`), or clear their mark."""
+        for ref in refs:
+            if on == (ref in self.marked):
+                continue
+            if on:
+                self.marked.add(ref)
+            else:
+                self.marked.discard(ref)
+            node, info = self._scope_nodes.get(ref), self._infos.get(ref)
+            if node is not None and info is not None:
+                node.set_label(scope_label(group_of(ref.scope)[1], info, on, self.name_room))
+
+    @property
+    def name_room(self) -> int:
+        """Characters a scope's label may take at the tree's width now (0: not known yet)."""
+        width = self.scrollable_content_region.width
+        return max(0, width - GUIDES) if width else 0
+
+    def on_resize(self) -> None:
+        """Long names are cut to the width: cut them again for the new one."""
+        for ref, node in self._scope_nodes.items():
+            info = self._infos.get(ref)
+            if info is not None:
+                name = group_of(ref.scope)[1]
+                node.set_label(scope_label(name, info, ref in self.marked, self.name_room))
 
     def select_ref(self, ref: ScopeRef) -> bool:
         node = self._scope_nodes.get(ref)
