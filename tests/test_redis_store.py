@@ -7,7 +7,6 @@ import sys
 import time
 
 import pytest
-import redis
 from redis.crc import key_slot
 
 from axon_scopes.core import (
@@ -267,11 +266,6 @@ def test_storage_from_url_takes_the_base_and_redis_py_options(redis_url: str) ->
         storage.close()
     with pytest.raises(ValueError, match="cluster"):
         RedisStorage.from_url(redis_url + "?cluster=maybe")
-
-
-def test_redis_client_is_real(redis_server: RedisServer) -> None:
-    assert redis_server.client().ping() is True
-    assert isinstance(redis_server.client(), redis.Redis)
 
 
 def test_a_unix_socket_url_works(redis_url: str, redis_server: RedisServer) -> None:
