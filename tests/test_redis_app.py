@@ -170,3 +170,19 @@ async def test_another_agents_write_to_a_big_scope_moves_one_row_and_keeps_the_c
         assert table.cursor_row is not None and table.cursor_row.key == before.key
         assert len(table.rows) == 5_000
     writer.close()
+
+
+async def test_a_polling_redis_source_says_so_and_still_follows(redis_url: str) -> None:
+    populate(redis_url).close()
+    app = open_app(f"{redis_url}?live=poll&poll=0.1", watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        header = app.browser.query_one(StoreHeader)
+        assert await until(pilot, lambda: "polling every 0.1 s" in str(header.render()))
+        other = ScopedSessionManager(redis_url)
+        other.persist("global", "seen.by.polling", "v", "agent")
+        other.flush("global")
+        assert await until(
+            pilot, lambda: any(r.key == "seen.by.polling" for r in app.browser.table.rows)
+        )
+        other.close()

@@ -91,6 +91,7 @@ async def test_a_lost_source_is_said_in_the_header_and_the_view_catches_up_when_
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(app, pilot)
         header = app.browser.query_one(StoreHeader)
+        assert await until(pilot, lambda: "(polling every 0.02 s)" in str(header.render()))
         source.reachable.clear()
         assert await until(pilot, lambda: "disconnected" in str(header.render()))
         assert "● live" not in str(header.render())

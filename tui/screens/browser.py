@@ -60,6 +60,8 @@ class BrowserScreen(
     pending: var[int] = var(0)
     #: Why the source cannot be reached now ("" when it can); bound to the header.
     offline: var[str] = var("")
+    #: How the source finds changes, when it polls; bound to the header.
+    live_mode: var[str] = var("")
     #: Confirmations and row flashes are off; updates still come. Bound to the status line.
     muted: var[bool] = var(False)
 
@@ -101,7 +103,10 @@ class BrowserScreen(
 
     def compose(self) -> ComposeResult:
         yield StoreHeader(id="header").data_bind(
-            BrowserScreen.paused, BrowserScreen.pending, BrowserScreen.offline
+            BrowserScreen.paused,
+            BrowserScreen.pending,
+            BrowserScreen.offline,
+            BrowserScreen.live_mode,
         )
         with Horizontal(id="body"):
             yield ScopeTree(id="scopes")

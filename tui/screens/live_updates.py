@@ -49,6 +49,8 @@ class LiveUpdates:
         pending: int
         #: Reactive on the screen, bound to the header: why the source is unreachable.
         offline: str
+        #: Reactive on the screen, bound to the header: "polling every N s", or "".
+        live_mode: str
         query_one: Callable[..., Widget]
         post_message: Callable[..., bool]
         set_timer: Callable[..., Timer]
@@ -100,6 +102,8 @@ class LiveUpdates:
     def on_source_state_changed(self, message: SourceStateChanged) -> None:
         """Lost: say so once and keep saying it in the header; found again: catch up."""
         state = message.state
+        # Watching files or a stream needs no words; polling does (changes come later).
+        self.live_mode = state.live if state.live.startswith("polling") else ""
         was = self.offline
         self.offline = "" if state.connected else (state.detail or "disconnected, retrying")
         if self.offline and not was:

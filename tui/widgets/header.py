@@ -22,6 +22,8 @@ class StoreHeader(Static):
     watching: reactive[bool] = reactive(False)
     #: Why the source cannot be reached now ("" when it can): the last good data is shown.
     offline: reactive[str] = reactive("")
+    #: How changes are found, when it is worth saying ("polling every 1 s"); "" otherwise.
+    live_mode: reactive[str] = reactive("")
     #: Until the first scan: the counts are not known yet.
     reading: reactive[bool] = reactive(False)
 
@@ -41,6 +43,8 @@ class StoreHeader(Static):
             parts.append(safe(self.offline, style="bold $text-error"))
         elif self.watching and not self.paused:
             parts.append(Content.styled("  ● live", "$text-success"))
+            if self.live_mode:
+                parts.append(safe(f" ({self.live_mode})", style="$text-muted"))
         if self.paused:
             waiting = f" ({self.pending} waiting)" if self.pending else ""
             parts.append(Content.styled(f"  ⏸ PAUSED{waiting}", "bold $text-warning"))
