@@ -27,7 +27,7 @@ from axon_scopes.core.commit import count_changes
 from axon_scopes.tui.app import ScopesApp
 from axon_scopes.tui.config import Tuning
 from axon_scopes.tui.dialogs import EditDialog
-from axon_scopes.tui.messages import ScopeRowsLoaded
+from axon_scopes.tui.messages import ScopeRowsLoaded, SourceChanged
 from axon_scopes.tui.refs import ScopeRef
 
 from .conftest import SIZE, notices, open_app, settle, status_line, watched
@@ -450,6 +450,8 @@ async def test_reconciling_unchanged_files_rebuilds_nothing(
     built: list[str] = []
 
     def record(message: object) -> None:
+        if isinstance(message, SourceChanged) and message.rows is not None:
+            message = message.rows  # Built on the source's thread, with the change.
         if isinstance(message, ScopeRowsLoaded):
             built.append(message.ref.scope)
 

@@ -61,10 +61,12 @@ class SourceChanged(Message, bubble=False):
     """Changes the source found (other processes' writes, new and gone scopes); bursts collapse."""
 
     changes: list[SourceChange] = field(default_factory=list)
+    #: The shown scope's new rows, built on the source's thread (no second trip).
+    rows: ScopeRowsLoaded | None = None
 
     def can_replace(self, message: Message) -> bool:
         if isinstance(message, SourceChanged):
-            self.changes[:0] = message.changes
+            self.changes[:0] = message.changes  # Only the newest rows: older ones may be stale.
             return True
         return False
 

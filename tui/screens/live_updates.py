@@ -15,7 +15,7 @@ from textual.timer import Timer
 from axon_scopes.core import ScopeSource, SourceChange
 
 from ..change_log import ChangeLog, ChangeRecord, record_of
-from ..messages import SourceChanged, SourceStateChanged
+from ..messages import ScopeRowsLoaded, SourceChanged, SourceStateChanged
 from ..refs import ScopeRef
 from ..widgets.status_line import ChangeStatus
 
@@ -36,6 +36,8 @@ class LiveUpdates:
         config: ScopesApp
         source: ScopeSource
         current: ScopeRef | None
+        _shown_ref: ScopeRef | None
+        _load_seq: int
         table: EntryTable
         tree: ScopeTree
         clock: Clock
@@ -57,6 +59,8 @@ class LiveUpdates:
 
         def scan_scopes(self) -> None: ...
         def patch_rows(self, ref: ScopeRef, keys: frozenset[str]) -> None: ...
+        def rows_for(self, change: SourceChange, table: EntryTable) -> ScopeRowsLoaded | None: ...
+        def _show_rows(self, message: ScopeRowsLoaded) -> None: ...
         def select_scope(self, ref: ScopeRef) -> None: ...
         def known_refs(self) -> Iterable[ScopeRef]: ...
         def check_reverts(self, refs: Iterable[ScopeRef]) -> None: ...
@@ -81,8 +85,13 @@ class LiveUpdates:
         """
         if self._stop_watching is not None or not self.config.watching:
             return
+        table = self.table  # Read from the source's thread: attribute reads only.
+
+        def changed(change: SourceChange) -> None:
+            self.post_message(SourceChanged([change], self.rows_for(change, table)))
+
         self._stop_watching = self.source.watch(
-            lambda change: self.post_message(SourceChanged([change])),
+            changed,
             reconcile_s=self.config.tuning.reconcile_s,
             on_state=lambda state: self.post_message(SourceStateChanged(state)),
         )
@@ -97,7 +106,13 @@ class LiveUpdates:
             self._held.extend(message.changes)
             self.pending = len({(c.base, c.change.scope) for c in self._held})
             return
-        self.apply_changes(message.changes)
+        rows = message.rows
+        if rows is not None and rows.ref == self.current and rows.ref == self._shown_ref:
+            self._load_seq += 1  # Newer than any load still under way.
+            self._show_rows(rows)
+            self.apply_changes(message.changes, shown=True)
+        else:
+            self.apply_changes(message.changes)
 
     def on_source_state_changed(self, message: SourceStateChanged) -> None:
         """Lost: say so once and keep saying it in the header; found again: catch up."""
@@ -119,7 +134,7 @@ class LiveUpdates:
             if self.current is not None:
                 self.load_scope(self.current, external=True)
 
-    def apply_changes(self, found: list[SourceChange]) -> None:
+    def apply_changes(self, found: list[SourceChange], *, shown: bool = False) -> None:
         """Log changes, refresh the tree when scopes or counts moved, reload the shown scope."""
         rescan = False
         touched: set[ScopeRef] = set()
@@ -146,7 +161,7 @@ class LiveUpdates:
         self.check_reverts(touched)
         if rescan:
             self.scan_scopes()
-        if self.current is not None and self.current in touched:
+        if self.current is not None and self.current in touched and not shown:
             self._reload_shown(self.current, found)
 
     def _reload_shown(self, ref: ScopeRef, found: list[SourceChange]) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.worker import get_current_worker
 
-from axon_scopes.core import MemoryEntry, ScopeService, ScopeSnapshot, ScopeSource
+from axon_scopes.core import MemoryEntry, ScopeService, ScopeSnapshot, ScopeSource, SourceChange
 
 from ..messages import ScopeRowsLoaded, ScopesScanned
 from ..refs import ScopeRef
@@ -38,6 +38,8 @@ class ScopeLoading:
         table: EntryTable
         _shown_ref: ScopeRef | None
         _load_seq: int
+        #: Live updates are held (then no rows are built ahead).
+        paused: bool
         #: When the shown scope's memory layer was published (kept by a patch).
         _published_at: float | None
         post_message: Callable[..., bool]
@@ -133,6 +135,31 @@ class ScopeLoading:
         )
         if not get_current_worker().is_cancelled:
             index.haystack  # noqa: B018 - built here so the first filter keystroke is quick
+
+    def rows_for(self, change: SourceChange, table: EntryTable) -> ScopeRowsLoaded | None:
+        """The shown scope's new rows, built on the source's thread as it reports the change.
+
+        One pass, no trip through the UI thread and a worker in between: what keeps a
+        small scope's change on screen within a frame or two. None when the change is
+        not to the shown scope's entries, or the view is not a plain one to update.
+        """
+        ref = self._shown_ref
+        moved = change.change
+        if ref is None or ref != ScopeRef(change.base, moved.scope) or table.in_preview:
+            return None
+        if moved.new or moved.gone or moved.error or self.paused:
+            return None
+        previous, column = table.index, table.sort_column
+        service = self.service(ref)
+        if moved.keys is not None and len(moved.keys) <= PATCH_KEYS:
+            patch = patched_items(previous, moved.keys, lambda key: service.get(ref.scope, key))
+            if patch is not None and not moved.published:
+                index = RowIndex.patched(previous, *patch)
+                index.prepare(column)
+                return ScopeRowsLoaded(0, ref, index, None, True, self._published_at)
+        snapshot = service.snapshot(ref.scope)
+        index = self._index_rows(snapshot, previous, column)
+        return ScopeRowsLoaded(0, ref, index, snapshot.error, True, _published_at(snapshot))
 
     def patch_rows(self, ref: ScopeRef, keys: frozenset[str]) -> None:
         """Re-read only `keys` of the shown scope (a change feed named them); else all of it."""
