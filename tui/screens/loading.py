@@ -79,19 +79,6 @@ class ScopeLoading:
         previous = table.index if same else None
         self._load_rows(self._load_seq, ref, external, reload, previous, table.sort_column, preview)
 
-    @work(thread=True, exclusive=True, group="load")
-    def _load_rows(
-        self,
-        seq: int,
-        ref: ScopeRef,
-        external: bool,
-        reload: bool,
-        previous: RowIndex | None,
-        column: SortColumn,
-        preview: bool,
-    ) -> None:
-        self._read_rows(seq, ref, external, reload, previous, column, preview)
-
     def _read_rows(
         self,
         seq: int,
@@ -135,6 +122,9 @@ class ScopeLoading:
         )
         if not get_current_worker().is_cancelled:
             index.haystack  # noqa: B018 - built here so the first filter keystroke is quick
+
+    #: The same, as a worker of the screen's (ends with it; a newer load cancels it).
+    _load_rows = work(thread=True, exclusive=True, group="load")(_read_rows)
 
     def rows_for(self, change: SourceChange, table: EntryTable) -> ScopeRowsLoaded | None:
         """The shown scope's new rows, built on the source's thread as it reports the change.
