@@ -18,6 +18,7 @@ from ..change_log import ChangeLog, ChangeRecord, record_of
 from ..messages import ScopeRowsLoaded, SourceChanged, SourceStateChanged
 from ..refs import ScopeRef
 from ..widgets.status_line import ChangeStatus
+from .loading import named_keys
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -166,12 +167,9 @@ class LiveUpdates:
 
     def _reload_shown(self, ref: ScopeRef, found: list[SourceChange]) -> None:
         """Only the keys a change feed named, when it named them all; else the whole scope."""
-        mine = [c.change for c in found if ScopeRef(c.base, c.change.scope) == ref]
-        plain = all(
-            c.keys is not None and not (c.new or c.gone or c.error or c.published) for c in mine
-        )
-        if plain:
-            self.patch_rows(ref, frozenset().union(*(c.keys or () for c in mine)))
+        keys = named_keys(c.change for c in found if ScopeRef(c.base, c.change.scope) == ref)
+        if keys is not None:
+            self.patch_rows(ref, keys)
         else:
             self.load_scope(ref, external=True)
 

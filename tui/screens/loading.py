@@ -7,13 +7,20 @@ Results go up as messages (`ScopesScanned`, `ScopeRowsLoaded`).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.worker import get_current_worker
 
-from axon_scopes.core import MemoryEntry, ScopeService, ScopeSnapshot, ScopeSource, SourceChange
+from axon_scopes.core import (
+    MemoryEntry,
+    ScopeChange,
+    ScopeService,
+    ScopeSnapshot,
+    ScopeSource,
+    SourceChange,
+)
 
 from ..messages import ScopeRowsLoaded, ScopesScanned
 from ..refs import ScopeRef
@@ -140,21 +147,19 @@ class ScopeLoading:
         if moved.new or moved.gone or moved.error or self.paused:
             return None
         previous, column = table.index, table.sort_column
-        service = self.service(ref)
-        if moved.keys is not None and len(moved.keys) <= PATCH_KEYS:
-            patch = patched_items(previous, moved.keys, lambda key: service.get(ref.scope, key))
-            if patch is not None and not moved.published:
-                index = RowIndex.patched(previous, *patch)
-                index.prepare(column)
+        keys = named_keys([moved])
+        if keys is not None:
+            index = self._patched(ref, keys, previous, column)
+            if index is not None:
                 return ScopeRowsLoaded(0, ref, index, None, True, self._published_at)
-        snapshot = service.snapshot(ref.scope)
+        snapshot = self.service(ref).snapshot(ref.scope)
         index = self._index_rows(snapshot, previous, column)
         return ScopeRowsLoaded(0, ref, index, snapshot.error, True, _published_at(snapshot))
 
     def patch_rows(self, ref: ScopeRef, keys: frozenset[str]) -> None:
         """Re-read only `keys` of the shown scope (a change feed named them); else all of it."""
         table = self.table
-        if ref != self._shown_ref or table.in_preview or len(keys) > PATCH_KEYS:
+        if ref != self._shown_ref or table.in_preview:
             self.load_scope(ref, external=True)
             return
         self._load_seq += 1
@@ -169,14 +174,23 @@ class ScopeLoading:
         previous: RowIndex,
         column: SortColumn,
     ) -> None:
-        service = self.service(ref)
-        patch = patched_items(previous, keys, lambda key: service.get(ref.scope, key))
-        if patch is None:  # Not a plain change of store rows: read the scope whole.
+        index = self._patched(ref, keys, previous, column)
+        if index is None:  # Not a plain change of store rows: read the scope whole.
             self._read_rows(seq, ref, True, False, previous, column, False)
             return
+        self.post_message(ScopeRowsLoaded(seq, ref, index, None, True, self._published_at))
+
+    def _patched(
+        self, ref: ScopeRef, keys: frozenset[str], previous: RowIndex, column: SortColumn
+    ) -> RowIndex | None:
+        """`previous` with the store rows of `keys` as stored now; None if no plain patch."""
+        service = self.service(ref)
+        patch = patched_items(previous, keys, lambda key: service.get(ref.scope, key))
+        if patch is None:
+            return None
         index = RowIndex.patched(previous, *patch)
         index.prepare(column)
-        self.post_message(ScopeRowsLoaded(seq, ref, index, None, True, self._published_at))
+        return index
 
     def _index_rows(
         self, snapshot: ScopeSnapshot, previous: RowIndex | None, column: SortColumn
@@ -196,6 +210,17 @@ class ScopeLoading:
 
     def _scope_rows(self, ref: ScopeRef) -> list[Row]:
         return build_rows(*_layers(self.service(ref).snapshot(ref.scope)))
+
+
+def named_keys(changes: Iterable[ScopeChange]) -> frozenset[str] | None:
+    """The store keys these changes name, if each names its keys, touches nothing else
+    (new, gone, unreadable, published memory) and together they are few enough to patch."""
+    keys: set[str] = set()
+    for change in changes:
+        if change.keys is None or change.new or change.gone or change.error or change.published:
+            return None
+        keys |= change.keys
+    return frozenset(keys) if len(keys) <= PATCH_KEYS else None
 
 
 def patched_items(
