@@ -25,6 +25,7 @@ from .service import (
     Subscriber,
     Subscribers,
 )
+from .source import REDIS_SCHEMES
 from .store import (
     DEFAULT_LOCK_TIMEOUT,
     DEFAULT_MAX_FILE_BYTES,
@@ -39,7 +40,7 @@ def storage_for(base: str | os.PathLike[str] | ScopeStorage) -> ScopeStorage:
     """The storage behind a base: a `ScopeStorage`, a Redis URL or a file base path."""
     if isinstance(base, ScopeStorage):
         return base
-    if isinstance(base, str) and base.startswith(("redis://", "rediss://", "unix://")):
+    if isinstance(base, str) and base.startswith(REDIS_SCHEMES):
         from .redis.storage import RedisStorage
 
         return RedisStorage.from_url(base)

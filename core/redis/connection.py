@@ -21,6 +21,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from ..errors import SourceUnavailableError
+from ..source import REDIS_SCHEMES
 
 T = TypeVar("T")
 
@@ -33,7 +34,6 @@ DEFAULT_TIMEOUT_S = 10.0
 
 #: Our query parameters; every other one goes to redis-py (`socket_timeout=`, …).
 _OURS = {"base", "cluster", "memory_ttl", "live", "poll"}
-_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ def parse_url(url: str) -> ParsedUrl:
     `location` is the URL without its password (user, host, port, database and
     our parameters kept), for every message and `repr`.
     """
-    if not url.startswith(_SCHEMES):
+    if not url.startswith(REDIS_SCHEMES):
         raise ValueError("a Redis URL starts with redis://, rediss:// or unix://")
     parts = urlsplit(url)
     ours: dict[str, str] = {}
