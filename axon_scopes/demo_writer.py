@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from axon_scopes.core import Change, MemoryEntry, ScopedSessionManager, ScopeError
-from axon_scopes.core.files.codec import encode_entries
+from axon_scopes.core.files.codec import DecodeFailure, decode_entries, encode_entries
 
 TICK_S = 0.8
 
@@ -35,6 +35,14 @@ def write_in_place(path: Path, entries: list[MemoryEntry], chunk: int = 96) -> N
             time.sleep(0.002)
 
 
+def on_disk(path: Path) -> list[MemoryEntry]:
+    """What the file holds now; nothing when it is missing or caught mid-write."""
+    try:
+        return decode_entries(path.read_bytes())
+    except (OSError, DecodeFailure):
+        return []
+
+
 class DemoWriter:
     def __init__(self, base: str, seed: int = 11) -> None:
         self.base = base
@@ -44,7 +52,6 @@ class DemoWriter:
         self.files = "://" not in base
         self.tick = 0
         self.bursts: list[str] = []
-        self.scheduler: dict[str, MemoryEntry] = {}
 
     def step(self) -> None:
         self.tick += 1
@@ -76,17 +83,25 @@ class DemoWriter:
             if error is not None:
                 print(f"demo writer: {scope}: {error}", file=sys.stderr)
 
-        # The in-place writer, as AxonServer flushes.
-        self.scheduler["next_run"] = MemoryEntry(
-            "next_run", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 900)), now, "tick"
-        )
-        self.scheduler["ticks"] = MemoryEntry("ticks", str(self.tick), now, "tick")
-        self.scheduler["cron"] = MemoryEntry("cron", "*/15 * * * *", now - 3600, "init")
+        # The in-place writer, as AxonServer flushes. It re-stamps only what it changes,
+        # so an operator's edit of another key (`cron`) stays, and an edit of its own
+        # keys is overwritten on the next tick, as a running server would do.
+        stamped = {
+            "next_run": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 900)),
+            "ticks": str(self.tick),
+        }
         if self.files:
-            write_in_place(mgr.store_path("daemon:scheduler"), list(self.scheduler.values()))
+            path = mgr.store_path("daemon:scheduler")
+            entries = {e.key: e for e in on_disk(path)}
+            entries.setdefault("cron", MemoryEntry("cron", "*/15 * * * *", now, "init"))
+            for key, value in stamped.items():
+                entries[key] = MemoryEntry(key, value, now, "tick")
+            write_in_place(path, list(entries.values()))
         else:
-            for entry in self.scheduler.values():
-                mgr.persist("daemon:scheduler", entry.key, entry.value, entry.source_step)
+            if self.tick == 1 and mgr.retrieve("daemon:scheduler", "cron") is None:
+                mgr.persist("daemon:scheduler", "cron", "*/15 * * * *", "init")
+            for key, value in stamped.items():
+                mgr.persist("daemon:scheduler", key, value, "tick")
             mgr.flush("daemon:scheduler")
 
         # A scope appears now and then; the oldest burst goes away again.
