@@ -188,6 +188,15 @@ class ScopeStorage(ABC):
         `ScopeCollisionError` for one that would share another scope's place.
         """
 
+    def published_among(self, scopes: list[str]) -> set[str] | None:
+        """Which of `scopes` have a memory layer published now, asked all at once.
+
+        None: this storage cannot tell in one go, and each backend is asked
+        (`StoreBackend.has_published_memory`); a remote storage answers here to
+        save a round trip per scope on every listing.
+        """
+        return None
+
     def release(self, scope: str) -> None:  # noqa: B027 - optional hook
         """The scope was dropped (its data is gone); forget what was kept for it."""
 

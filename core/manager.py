@@ -253,7 +253,9 @@ class ScopedSessionManager(AxonCalls, ScopeService):
         )
 
     def scopes(self) -> list[ScopeStatus]:
-        return [status for name in self.list_scopes() if (status := self.status(name))]
+        names = self.list_scopes()
+        published = self._storage.published_among(names) if names else None
+        return [status for name in names if (status := self.status(name, published))]
 
     def entries(self, scope: str) -> list[ScopedEntry]:
         return self.list_entries(scope)
@@ -271,12 +273,16 @@ class ScopedSessionManager(AxonCalls, ScopeService):
         error = store.error.reason if store.error is not None else None
         return ScopeSnapshot(store.memory_entries(), store.store_entries(), published, error)
 
-    def status(self, scope: str) -> ScopeStatus | None:
+    def status(self, scope: str, published_among: set[str] | None = None) -> ScopeStatus | None:
+        """`published_among`: the scopes known to publish (from a listing), else asked."""
         store = self._existing(scope)
         if store is None:
             return None
         error = None if store.error is None else store.error.reason
-        published = store.backend.has_published_memory()
+        if published_among is None:
+            published = store.backend.has_published_memory()
+        else:
+            published = scope in published_among
         return ScopeStatus(scope, store.memory_count(), store.store_count(), error, published)
 
     def where(self, scope: str) -> str:

@@ -283,3 +283,23 @@ def test_a_missing_redis_server_fails_with_the_command_that_installs_it() -> Non
     with pytest.raises(pytest.fail.Exception) as caught:
         require("redis-server-that-is-not-there")
     assert INSTALL in str(caught.value) and INSTALL == "apt-get install -y redis-server"
+
+
+def test_a_listing_asks_for_every_scopes_published_memory_at_once(redis_url: str) -> None:
+    publisher = manager(redis_url, publish_memory=True)
+    for scope in ("flow:a", "flow:b", "flow:c"):
+        publisher.persist(scope, "k", "v", "s")
+        publisher.flush(scope)
+    publisher.remember("flow:b", "m", "1", "s")
+    publisher.flush("flow:b")
+    viewer = manager(redis_url)
+    names = ["flow:a", "flow:b", "flow:c"]
+    assert viewer.storage.published_among(names) == {"flow:b"}
+    assert {s.scope: s.published for s in viewer.scopes()} == {
+        "global": False,
+        "flow:a": False,
+        "flow:b": True,
+        "flow:c": False,
+    }
+    publisher.close()
+    assert viewer.storage.published_among(names) == set()

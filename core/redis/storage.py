@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 import weakref
 from contextlib import suppress
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import redis.exceptions as rex
 
 from ..backend import BackendOptions, ScopeStorage, StoreBackend
 from ..errors import ScopeError, SourceUnavailableError
+from . import scripts
 from .backend import RedisBackend
 from .connection import DEFAULT_BASE, Connection, connect
 from .layout import BASES_KEY, ScopeKeys, scopes_key, validate_scope_name
@@ -87,6 +89,28 @@ class RedisStorage(ScopeStorage):
             return [name for name, there in zip(names, found, strict=True) if there]
 
         return self.connection.run(read)
+
+    def published_among(self, scopes: list[str]) -> set[str] | None:
+        """One pipelined round trip for every scope (a cluster's slots differ: None)."""
+        if self.connection.cluster:
+            return None
+        client = self.connection.client
+        script = self.connection.script(scripts.MEMORY_STATE)
+
+        def read() -> list[Any]:
+            pipe = client.pipeline(transaction=False)
+            for scope in scopes:
+                k = ScopeKeys(self._base, scope)
+                script(keys=[k.publishers, k.memory_version], client=pipe)
+            return pipe.execute(raise_on_error=False)
+
+        try:
+            replies = self.connection.run(read)
+        except (SourceUnavailableError, rex.RedisError):
+            return None  # Each backend answers, with what it last knew.
+        if any(isinstance(reply, Exception) for reply in replies):
+            return None  # A key of the wrong type: the backend names the scope.
+        return {scope for scope, reply in zip(scopes, replies, strict=True) if len(reply) > 1}
 
     def register(self, scope: str) -> None:
         """Add a scope (and its base) to the registries, once per process."""
