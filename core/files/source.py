@@ -119,6 +119,21 @@ class FileSource(ScopeSource):
         return [m.base_name for m in self._managers.values()]
 
     def discover(self) -> list[str]:
+        found = self._open_new_bases()
+        for manager in self._managers.values():
+            manager.discover()
+        return found
+
+    def refresh_all(self) -> list[SourceChange]:
+        """Each base's `refresh` finds its new scopes itself: the directory is listed once."""
+        self._open_new_bases()
+        return [
+            SourceChange(base, change)
+            for base, manager in self._managers.items()
+            for change in manager.refresh()
+        ]
+
+    def _open_new_bases(self) -> list[str]:
         with self._opening:
             if self.directory_mode:
                 names = FileStorage.bases_in(self.directory)
@@ -129,8 +144,6 @@ class FileSource(ScopeSource):
             for base in found:
                 # A new dict, not an insert: other threads may be iterating the old one.
                 self._managers = {**self._managers, base: self._factory(base)}
-        for manager in self._managers.values():
-            manager.discover()
         return found
 
     def services(self) -> dict[str, ScopeService]:
