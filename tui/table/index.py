@@ -93,8 +93,13 @@ class RowIndex:
         items += appended
         index.items = items
         index.rows = VisibleRows(items, range(len(items)))
-        index.keys = previous.keys + [item.key for item in appended]
-        index.layers = previous.layers + _layers(list(appended))
+        # Replaced rows keep their key and layer: those lists are shared, not copied
+        # (each new list of a big scope costs the garbage collector a walk over it).
+        if appended:
+            index.keys = previous.keys + [item.key for item in appended]
+            index.layers = previous.layers + _layers(list(appended))
+        else:
+            index.keys, index.layers = previous.keys, previous.layers
         index.base = previous
         index.added = range(old_n, len(items))
         index.changed = sorted(at for at, item in replaced.items() if previous.items[at] != item)

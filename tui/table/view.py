@@ -111,6 +111,8 @@ class RowView:
     def matches(self, index: int) -> bool:
         """Whether row `index` passes the current query."""
         needle = self.query.lower()
+        if not needle:
+            return True  # Without a query the haystack is not needed, nor built.
         if HAYSTACK_SEPARATOR in needle:
             return row_matches(self.index.items[index], needle)
         return needle in self.index.haystack[index]
