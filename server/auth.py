@@ -13,6 +13,7 @@ messages name the file and the line, never the text.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import stat
@@ -48,12 +49,17 @@ class Denied(Exception):
 def _checked(key: str, where: str) -> bytes:
     if not key or not key.isascii() or not key.isprintable() or " " in key:
         raise KeysError(f"{where}: a key must be printable ASCII without spaces")
-    return key.encode("ascii")
+    return _digest(key.encode("ascii"))
+
+
+def _digest(key: bytes) -> bytes:
+    """Keys are compared by digest: equal lengths, so the time says nothing of the length."""
+    return hashlib.sha256(key).digest()
 
 
 @dataclass
 class Keys:
-    """The keys a server accepts, each with its role; empty means everything is open."""
+    """The keys a server accepts (their digests), each with its role; none: all is open."""
 
     roles: list[tuple[bytes, Role]] = field(default_factory=list)
 
@@ -66,7 +72,7 @@ class Keys:
 
     def role_of(self, token: str) -> Role | None:
         """The key's role; every key is compared, in constant time, whatever matches."""
-        given = token.encode("utf-8", "surrogateescape")
+        given = _digest(token.encode("utf-8", "surrogateescape"))
         found: Role | None = None
         for key, role in self.roles:
             if hmac.compare_digest(given, key) and (found is None or role > found):

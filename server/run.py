@@ -12,6 +12,7 @@ import ipaddress
 import signal
 import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
@@ -22,6 +23,9 @@ from .auth import Keys
 from .events import EventBus
 from .session import Session
 from .tracking import Tracker
+
+#: Threads for core calls (each may wait up to the lock timeout on a busy scope).
+WORKERS = 32
 
 
 class ServeError(Exception):
@@ -84,6 +88,10 @@ async def serve(
 ) -> None:
     """Serve `app` until SIGINT, SIGTERM or `stop`; `announce` gets the URL once listening."""
     stop = stop or asyncio.Event()
+    # Core calls run in threads; a few scopes waiting on their locks must not hold them all.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="serve")
+    )
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     try:

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from axon_scopes.core import ScopedSessionManager
+from axon_scopes.core.files.locking import locked
 from tests.http_servers import Served, served
 
 
@@ -143,3 +144,22 @@ async def test_unconditional_writers_all_land(server: Served, tmp_path: Path) ->
     assert {e.key: e.value for e in manager.store("global").store_entries()} == {
         f"k{n}": str(n) for n in range(8)
     }
+
+
+async def test_a_scope_waiting_for_its_lock_stalls_no_other_request(
+    server: Served, tmp_path: Path
+) -> None:
+    await stored(server, "k", scope="flow:slow")
+    path = tmp_path / ".axon-server__flow_slow.session.json"
+    with locked(path, timeout=5):  # Another process holding the scope's lock.
+        slow = asyncio.ensure_future(
+            server.post("/v1/session/persist", {"scope": "flow:slow", "key": "k", "value": "v2"})
+        )
+        await asyncio.sleep(0.05)
+        assert (await server.post("/v1/session/persist", {"key": "other", "value": "v"}))[0] == 200
+        assert (await server.get("/v1/session"))[0] == 200
+        status, body = await server.get("/v1/session/retrieve/k", params={"scope": "flow:slow"})
+        assert (status, body["value"]) == (200, "v1")
+        assert not slow.done()
+    status, body = await slow
+    assert (status, body["entry"]["value"]) == (200, "v2")
