@@ -106,6 +106,8 @@ async def errors_and_features(request: web.Request, handler: Handler) -> web.Str
             failure = (500, "internal_error", f"internal error ({type(exc).__name__})")
         status, code, message = failure
         response = _json(shapes.error(code, message), status)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
     response.headers[FEATURES_HEADER] = FEATURES
     return response
 

@@ -22,6 +22,7 @@ from axon_scopes.core import (
     StoreUnreadableError,
     WriteConflictError,
 )
+from axon_scopes.core.export import export_json
 
 from . import shapes
 from .events import EventBus
@@ -100,8 +101,6 @@ class Session:
         rows = shapes.scoped(scope, entries)
         if format.lower() == "csv":
             return "text/csv", shapes.export_csv(rows)
-        from axon_scopes.core.export import export_json
-
         return "application/json", export_json(scope, rows)
 
     def query(self, request: QueryRequest) -> dict[str, Any]:

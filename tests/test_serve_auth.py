@@ -50,6 +50,8 @@ async def test_roles_from_a_keys_file(tmp_path: Path) -> None:
     async with served(tmp_path / "axon-server", keys=keys) as server:
         status, body = await call(server, "GET", "/v1/session", None)
         assert (status, body["success"], body["error"]) == (401, False, "unauthorized")
+        async with server.client.get("/v1/session") as response:
+            assert response.headers["WWW-Authenticate"] == "Bearer"
         status, body = await call(server, "GET", "/v1/session", "not-a-key")
         assert (status, body["error"]) == (403, "forbidden")
         assert READ not in str(body) and WRITE not in str(body)
