@@ -150,13 +150,18 @@ class Session:
         step: str,
         *,
         retry: bool,
+        must_exist: bool = False,
     ) -> MemoryEntry:
-        """A checked store write; with `retry`, another writer's entry becomes the expectation."""
+        """A checked store write; with `retry`, another writer's entry becomes the expectation.
+
+        `must_exist` (mutate): a key another writer removed meanwhile is a `Conflict`, never
+        written anew.
+        """
         for _ in range(RETRIES):
             try:
                 return self.service.compare_and_set(scope, key, expected, value, step)
             except WriteConflictError as exc:
-                if not retry:
+                if not retry or (must_exist and exc.actual is None):
                     raise Conflict(scope, key, exc.actual) from None
                 expected = exc.actual
             except StoreUnreadableError as exc:
@@ -212,8 +217,9 @@ class Session:
             return failed
         try:
             entry = self._set(
-                scope, key, current, request.value, request.source_step, retry=not conditional
-            )
+                scope, key, current, request.value, request.source_step,
+                retry=not conditional, must_exist=True,
+            )  # fmt: skip
         except Conflict as exc:
             if not conditional and exc.answer["actual"] is None:
                 return failed  # Purged meanwhile: mutate only changes a key that is there.

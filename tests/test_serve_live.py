@@ -5,6 +5,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from axon_scopes.core import MemoryEntry, ScopedSessionManager
+from axon_scopes.server.session import Conflict
 from tests.http_servers import console_script, served
 from tests.redis_servers import RedisServer
 
@@ -101,3 +105,20 @@ async def test_redis_down_is_503_and_back_up_serves_again(own_redis: RedisServer
         status, body = await server.post("/v1/session/persist", {"key": "k", "value": "v3"})
         assert (status, body["success"]) == (200, True)
         assert (await server.get("/v1/session/retrieve/k"))[1]["value"] == "v3"
+
+
+async def test_mutate_never_brings_back_a_key_removed_meanwhile(tmp_path: Path) -> None:
+    """The entry mutate saw is gone when it writes (another writer purged it): no write."""
+    base = tmp_path / "axon-server"
+    async with served(base, watch=False) as server:
+        _, body = await server.post("/v1/session/persist", {"key": "k", "value": "v"})
+        seen = MemoryEntry("k", "v", body["entry"]["timestamp"], "api")
+        other = ScopedSessionManager(base)
+        other.purge("global", "k")
+        other.flush("global")
+        with pytest.raises(Conflict):
+            server.session._set("global", "k", seen, "v2", "api", retry=True, must_exist=True)
+        assert ScopedSessionManager(base).retrieve("global", "k") is None
+        status, body = await server.post("/v1/session/mutate", {"key": "k", "value": "v2"})
+        assert (status, body["success"]) == (200, False)
+        assert ScopedSessionManager(base).retrieve("global", "k") is None
