@@ -122,3 +122,14 @@ async def test_mutate_never_brings_back_a_key_removed_meanwhile(tmp_path: Path) 
         status, body = await server.post("/v1/session/mutate", {"key": "k", "value": "v2"})
         assert (status, body["success"]) == (200, False)
         assert ScopedSessionManager(base).retrieve("global", "k") is None
+
+
+async def test_a_scope_turning_unreadable_is_an_event_without_a_key(tmp_path: Path) -> None:
+    base = tmp_path / "axon-server"
+    async with served(base) as server:
+        await server.post("/v1/session/persist", {"scope": "flow:x", "key": "k", "value": "v"})
+        path = tmp_path / ".axon-server__flow_x.session.json"
+        path.write_bytes(b'[{"key": "k", "value": 1}]')  # Another process broke it.
+        await server.wait_for_event("session.persist", {"key": None, "scope": "flow:x"})
+        status, body = await server.get("/v1/session/retrieve/k", params={"scope": "flow:x"})
+        assert (status, body["error"]) == (503, "store_unreadable")
