@@ -35,6 +35,8 @@ class Tracker:
         self._bus = bus
         self._lock = threading.Lock()
         self._seen: dict[str, Layer] = {}
+        #: Scopes last found unreadable (their keys cannot be told).
+        self._broken: set[str] = set()
 
     def prime(self) -> None:
         """Take every scope as it is now: what comes later is news."""
@@ -56,12 +58,16 @@ class Tracker:
 
     def reconcile(self, scope: str, own: str | None = None) -> None:
         """Publish events for the keys of `scope` that moved, except `own` (the API's key)."""
-        layer = self._read(scope)
-        with self._lock:
+        with self._lock:  # Read and remember as one step: a slower reader cannot go back.
+            layer = self._read(scope)
             before = self._seen.get(scope)
             if layer is None:
+                if scope in self._broken:
+                    return  # Said once, when it turned unreadable.
+                self._broken.add(scope)
                 moved: list[str] | None = None
             else:
+                self._broken.discard(scope)
                 self._seen[scope] = layer
                 old = before or {}
                 moved = [key for key, entry in layer.items() if old.get(key) != entry]

@@ -133,3 +133,10 @@ async def test_a_scope_turning_unreadable_is_an_event_without_a_key(tmp_path: Pa
         await server.wait_for_event("session.persist", {"key": None, "scope": "flow:x"})
         status, body = await server.get("/v1/session/retrieve/k", params={"scope": "flow:x"})
         assert (status, body["error"]) == (503, "store_unreadable")
+        for _ in range(2):
+            status, _ = await server.post(
+                "/v1/session/persist", {"scope": "flow:x", "key": "k", "value": "v2"}
+            )
+            assert status == 503
+        _, history = await server.get("/v1/events/history")
+        assert [e["payload"]["key"] for e in history["events"]] == [None, "k"]  # Said once.
