@@ -88,13 +88,15 @@ async def serve(
 ) -> None:
     """Serve `app` until SIGINT, SIGTERM or `stop`; `announce` gets the URL once listening."""
     stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
     # Core calls run in threads; a few scopes waiting on their locks must not hold them all.
-    asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="serve")
-    )
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="serve"))
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for number in signals:  # From the start: a signal while starting stops once started.
+        loop.add_signal_handler(number, stop.set)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
     try:
+        await runner.setup()
         site = web.TCPSite(runner, host, port)
         try:
             await site.start()
@@ -104,16 +106,11 @@ async def serve(
             raise ServeError(f"cannot listen on {host} port {port}: {exc.strerror}") from None
         bound = runner.addresses[0][1] if runner.addresses else port
         announce(url_of(host, bound))
-        loop = asyncio.get_running_loop()
-        for number in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(number, stop.set)
-        try:
-            await stop.wait()
-        finally:
-            for number in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(number)
+        await stop.wait()
     finally:
         await runner.cleanup()
+        for number in signals:
+            loop.remove_signal_handler(number)
 
 
 def run(
