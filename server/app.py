@@ -9,6 +9,7 @@ where Axon has one and 400/413/503 where it has none.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -78,8 +79,6 @@ def _failure(exc: BaseException) -> tuple[int, str, str] | None:
 
 
 def _json(document: Any, status: int = 200) -> web.Response:
-    import json
-
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))  # As serde writes.
     return web.Response(text=text, status=status, content_type="application/json")
 
@@ -96,9 +95,8 @@ async def errors_and_features(request: web.Request, handler: Handler) -> web.Str
             raise
         code = exc.reason.lower().replace(" ", "_")
         response = _json(shapes.error(code, exc.reason), exc.status)
-        for name in ("Allow",):
-            if name in exc.headers:
-                response.headers[name] = exc.headers[name]
+        if "Allow" in exc.headers:  # 405 says which methods would do.
+            response.headers["Allow"] = exc.headers["Allow"]
     except Exception as exc:
         failure = _failure(exc)
         if failure is None:
