@@ -19,6 +19,9 @@ from .sources import SOURCE, open_source, source_options
 if TYPE_CHECKING:
     from axon_scopes.core import ScopeSource
 
+#: The base AxonServer writes (`ScopedSessionManager::new("axon-server")`).
+DEFAULT_BASE = "axon-server"
+
 
 def with_base(url: str, base: str) -> str:
     """A Redis URL narrowed to one base (`?base=NAME`), its other parts kept."""
@@ -40,13 +43,11 @@ def choose_base(
         return src, next(iter(services))
     directory = getattr(src, "directory_mode", False)
     src.close()
+    if base is None and not services and directory:
+        base = DEFAULT_BASE  # An empty directory: where AxonServer itself would write.
     if base is None:
         if not services:
-            raise CliError(
-                f"no stores in {src.where} ({src.describe_empty()}); give --base NAME "
-                "(or a base path such as DIR/axon-server) to serve a new one",
-                NOT_FOUND,
-            )
+            raise CliError(f"no stores in {src.where} ({src.describe_empty()})", NOT_FOUND)
         names = ", ".join(sorted(labels))
         raise CliError(
             f"{src.where} holds the stores of several bases ({names}): choose one with --base NAME",

@@ -87,6 +87,16 @@ def test_a_directory_of_several_bases_needs_base(tmp_path: Path) -> None:
         choose_base(str(tmp_path / "axon-server"), "other", False, None)
 
 
+def test_an_empty_directory_serves_axons_own_base(tmp_path: Path) -> None:
+    source, base = choose_base(str(tmp_path), None, False, None)
+    try:
+        assert source.label(base) == "axon-server"
+        source.services()[base].put("global", "k", "v", "api")
+    finally:
+        source.close()
+    assert (tmp_path / ".axon-server__global.session.json").exists()
+
+
 def test_a_redis_url_is_narrowed_to_the_base() -> None:
     url = "redis://:secret@127.0.0.1:6379/2?live=poll&base=old"
     assert with_base(url, "new") == "redis://:secret@127.0.0.1:6379/2?live=poll&base=new"
