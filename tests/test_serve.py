@@ -73,6 +73,10 @@ async def test_export_is_the_memory_layer_in_axons_json_and_csv(server: Served) 
     assert set(document["entries"][0]) == {
         "scope", "layer", "key", "value", "timestamp", "source_step"
     }  # fmt: skip
+    assert await server.get("/v1/session/flow:b/export", params={"format": "xml"}, raw=True) == (
+        200,
+        text,
+    )  # Axon answers JSON for any format but csv.
     status, csv = await server.get("/v1/session/flow:b/export", params={"format": "CSV"})
     assert status == 200
     stamp = document["entries"][0]["timestamp"]
