@@ -37,6 +37,7 @@ Scripting (each command has --help):
   axon-scopes set srv/axon-server global k v --expect old
   axon-scopes export srv/axon-server global | axon-scopes import b/axon-server global -
   axon-scopes tail srv/                     changes as JSON lines
+  axon-scopes serve srv/axon-server         AxonServer's session API over HTTP
 """
 
 #: The app's options that take a value: their value is not the SOURCE.
@@ -61,6 +62,7 @@ LAZY_COMMANDS = {
     "import": "transfer",
     "copy": "transfer",
     "tail": "tail",
+    "serve": "serve",
 }
 
 

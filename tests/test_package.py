@@ -20,6 +20,7 @@ FOLDERS = {
     "core": "axon_scopes/core",
     "tui": "axon_scopes/tui",
     "cli": "axon_scopes/cli",
+    "server": "axon_scopes/server",
     "axon_scopes": "axon_scopes",
 }
 
