@@ -31,11 +31,11 @@ Log = Callable[[str], None]
 
 @dataclass
 class Pair:
-    """One measure for both stores: samples in seconds, or None where it did not run."""
+    """One measure for a store and for files: samples in seconds (empty: did not run)."""
 
     name: str
     size: int
-    redis: list[float]
+    ours: list[float]
     files: list[float]
     unit: str = "ms"
     goal: str = ""
@@ -50,10 +50,10 @@ class Pair:
 
     def row(self) -> str:
         ratio = ""
-        if self.redis and self.files:
-            ratio = f"{statistics.median(self.redis) / statistics.median(self.files):.2f}×"
+        if self.ours and self.files:
+            ratio = f"{statistics.median(self.ours) / statistics.median(self.files):.2f}×"
         return (
-            f"| {self.name} | {self.size:,} | {self._fmt(self.redis)} | {self._fmt(self.files)}"
+            f"| {self.name} | {self.size:,} | {self._fmt(self.ours)} | {self._fmt(self.files)}"
             f" | {ratio} | {self.goal} |"
         )
 
