@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+#: The most a scope may hold (a file's size, a Redis hash's keys and values) to be read.
+DEFAULT_MAX_FILE_BYTES = 1 << 30
+
 _UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?\s*", re.IGNORECASE)
 

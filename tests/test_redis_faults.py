@@ -13,6 +13,7 @@ import pytest
 from axon_scopes.core import (
     FlushError,
     ScopedSessionManager,
+    ScopeError,
     SourceUnavailableError,
     open_source,
 )
@@ -188,3 +189,25 @@ def test_a_scope_recreated_after_its_data_was_lost_is_never_taken_for_the_old_on
         assert partial.retrieve("global", "k").value == "after the restart"  # type: ignore[union-attr]
     finally:
         server.close()
+
+
+def test_a_scope_over_the_size_limit_is_left_unread_and_untouched(redis_url: str) -> None:
+    writer = ScopedSessionManager(redis_url)
+    store = writer.store("flow:big")
+    for n in range(3000):
+        store.persist(f"key.{n:05d}", "x" * 100, "s")
+    writer.flush("flow:big")
+    writer.close()
+    viewer = ScopedSessionManager(redis_url, max_file_bytes=64 * 1024)  # type: ignore[arg-type]
+    viewer.refresh()
+    error = viewer.scope_error("flow:big")
+    assert error is not None and "more than the 64 KiB limit" in error.reason
+    assert viewer.retrieve("flow:big", "key.00001") is None
+    with pytest.raises(ScopeError):
+        viewer.persist("flow:big", "key.00001", "overwritten", "s")
+        viewer.flush("flow:big")
+    check = ScopedSessionManager(redis_url)
+    assert check.store_count("flow:big") == 3000
+    assert check.retrieve("flow:big", "key.00001").value == "x" * 100  # type: ignore[union-attr]
+    check.close()
+    viewer.close()

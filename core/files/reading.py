@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..entry import MemoryEntry
 from ..errors import StoreUnreadableError
-from ..sizes import size_text
+from ..sizes import DEFAULT_MAX_FILE_BYTES, size_text
 from .atomic import FileSignature, signature
 from .codec import DecodeFailure, cut_short, decode_entries
 
@@ -17,7 +17,6 @@ from .codec import DecodeFailure, cut_short, decode_entries
 DEFAULT_RETRY_BUDGET = 1.0
 #: Files bigger than this are refused unread: far above any real scope (a million
 #: entries take about 190 MB), far below what would exhaust memory.
-DEFAULT_MAX_FILE_BYTES = 1 << 30
 
 _NOT_REGULAR = (
     (stat.S_ISDIR, "a directory"),

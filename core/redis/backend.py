@@ -14,6 +14,7 @@ from ..backend import KeysLoaded, Loaded, StoreBackend, Version
 from ..commit import Change, apply
 from ..entry import MemoryEntry
 from ..errors import FlushError, SourceUnavailableError, StoreUnreadableError, WriteConflictError
+from ..sizes import DEFAULT_MAX_FILE_BYTES, size_text
 from . import scripts
 from .codec import (
     BadEntry,
@@ -65,8 +66,12 @@ class RedisBackend(Publishing, StoreBackend):
     `load_keys` and `commit` move only those keys, never the whole hash.
     """
 
-    def __init__(self, storage: RedisStorage, scope: str) -> None:
+    def __init__(
+        self, storage: RedisStorage, scope: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    ) -> None:
         self._storage = storage
+        #: A scope holding more (keys and values, encoded) is left unread, as a file is.
+        self._max_bytes = max_bytes
         self._conn = storage.connection
         self.scope = scope
         self.keys = ScopeKeys(storage.base_name, scope)
@@ -161,6 +166,17 @@ class RedisBackend(Publishing, StoreBackend):
         raw, chunk = self._run(read)
         return self._token(raw), _pairs(chunk)
 
+    def _bounded(self, read: int, chunk: dict[bytes, bytes]) -> int:
+        """Bytes read so far with `chunk`; past the limit, the scope is left unread.
+
+        A big scope is read chunk by chunk, so no more than the limit and one chunk
+        is ever held: a hash grown huge by a runaway writer cannot exhaust memory here.
+        """
+        read += sum(map(len, chunk)) + sum(map(len, chunk.values()))
+        if read > self._max_bytes:
+            raise self._unreadable(f"it holds more than the {size_text(self._max_bytes)} limit")
+        return read
+
     def load(self) -> Loaded:
         """A scope that fits one HSCAN reply is read in one step with its version; a bigger
         one chunk by chunk (the server serves others in between) and kept only if the
@@ -179,6 +195,7 @@ class RedisBackend(Publishing, StoreBackend):
             version, cursor, chunk = self._first_chunk()
             fields.extend(chunk)
             values.extend(chunk.values())
+            read = self._bounded(0, chunk)
             if cursor == 0:
                 break
             while cursor != 0:
@@ -187,6 +204,7 @@ class RedisBackend(Publishing, StoreBackend):
                 )
                 fields.extend(chunk)
                 values.extend(chunk.values())
+                read = self._bounded(read, chunk)
             if self._read_version() == version:
                 break
         try:

@@ -130,9 +130,9 @@ class RedisStorage(ScopeStorage):
             self._registered.add(scope)
 
     def backend(self, scope: str, options: BackendOptions) -> StoreBackend:
-        """Options about files (lock timeout, file size) do not apply: commits take no lock."""
+        """The size limit applies to what a scope holds; commits take no lock, so no timeout."""
         validate_scope_name(scope)
-        return RedisBackend(self, scope)
+        return RedisBackend(self, scope, options.max_file_bytes)
 
     def release(self, scope: str) -> None:
         with self._mutex:
