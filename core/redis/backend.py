@@ -180,41 +180,46 @@ class RedisBackend(Publishing, StoreBackend):
     def load(self) -> Loaded:
         """A scope that fits one HSCAN reply is read in one step with its version; a bigger
         one chunk by chunk (the server serves others in between) and kept only if the
-        version did not move meanwhile; after two tries, in one step with HGETALL."""
+        version did not move meanwhile; after two tries, in one step with HGETALL.
+
+        Each chunk is decoded as it comes, so at most one chunk's raw replies are held
+        beside the entries (a whole scope's would about double the peak memory).
+        """
         self._known = None
         client = self._conn.client
         version = EMPTY
+        entries: dict[str, MemoryEntry] = {}
         for attempt in range(3):
-            fields: list[bytes] = []
-            values: list[bytes] = []
+            entries = {}
             if attempt == 2:
                 version, chunk = self._whole()
-                fields.extend(chunk)
-                values.extend(chunk.values())
+                self._decode_into(entries, chunk, version)
                 break
             version, cursor, chunk = self._first_chunk()
-            fields.extend(chunk)
-            values.extend(chunk.values())
             read = self._bounded(0, chunk)
+            self._decode_into(entries, chunk, version)
             if cursor == 0:
                 break
             while cursor != 0:
                 cursor, chunk = _scanned(
                     self._run(lambda c=cursor: client.hscan(self.keys.store, c, count=SCAN_COUNT))
                 )
-                fields.extend(chunk)
-                values.extend(chunk.values())
                 read = self._bounded(read, chunk)
+                self._decode_into(entries, chunk, version)
             if self._read_version() == version:
                 break
+        self._known = version
+        return Loaded(entries, _shown(version))
+
+    def _decode_into(
+        self, entries: dict[str, MemoryEntry], chunk: dict[bytes, bytes], version: bytes
+    ) -> None:
         try:
-            entries = decode_fields(fields, values)
+            entries.update(decode_fields(list(chunk), list(chunk.values())))
         except BadEntry as exc:
             error = self._unreadable(str(exc))
             error.version = _shown(version)
             raise error from None
-        self._known = version
-        return Loaded(entries, _shown(version))
 
     def version(self) -> Version | None:
         try:
