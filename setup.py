@@ -9,6 +9,7 @@ ROOTS = {
     "axon_scopes.core": "core",
     "axon_scopes.tui": "tui",
     "axon_scopes.cli": "cli",
+    "axon_scopes.web": "web",
 }
 
 packages = ["axon_scopes"]

@@ -20,6 +20,7 @@ FOLDERS = {
     "core": "axon_scopes/core",
     "tui": "axon_scopes/tui",
     "cli": "axon_scopes/cli",
+    "web": "axon_scopes/web",
     "axon_scopes": "axon_scopes",
 }
 
