@@ -86,10 +86,25 @@ def browser() -> Iterator[object]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WebServer, Path]]:
     """The server, started in `where`, on the store in `where/a b;$(touch x)`."""
     where = tmp_path_factory.mktemp("web")
-    store = make_store(where)
+    store = make_store(where, demo=True)
     server = WebServer(f"{HOSTILE}/", cwd=where)
     yield server, store
     assert server.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def page(browser: object, site: tuple[WebServer, Path]) -> str:
+    """The site open in a tab of its own, its rows shown; the tab's handle."""
+    handle = open_tab(browser, site[0].url)
+    wait_screen(browser, lambda t: row(t, "greeting", "hello from the store"))
+    return handle
+
+
+@pytest.fixture
+def tab(browser: object, page: str) -> object:
+    """The browser, on the site's tab."""
+    browser.switch_to.window(page)  # type: ignore[attr-defined]
+    return browser
 
 
 def open_tab(driver: object, url: str) -> str:
@@ -138,80 +153,66 @@ def row(text: str, *words: str) -> bool:
     return False
 
 
-def test_the_page_shows_the_tree_and_a_known_row(
-    browser: object, site: tuple[WebServer, Path]
-) -> None:
-    server, _store = site
-    open_tab(browser, server.url)
-    text = wait_screen(browser, lambda t: row(t, "greeting", "hello from the store"))
-    assert row(text, "axon-server") and row(text, "global", "2")  # The tree, its counts.
+def test_the_page_shows_the_tree_and_a_known_row(tab: object, site: tuple[WebServer, Path]) -> None:
+    server, store = site
+    text = screen(tab)
+    assert row(text, "greeting", "hello from the store")
+    assert row(text, "axon-server") and row(text, "global", "0·5")  # The tree, its counts.
+    assert row(text, "flows") and row(text, "analyze")
     assert row(text, "server.version", "0.9.4")
-    assert HOSTILE in text  # The header names the directory, served as one path.
-    assert not (server.process.args and Path(server.process.args[0]).parent / "x").exists()
-    where = Path(str(site[1])).parent
-    assert not (where / "x").exists() and not (site[1] / "x").exists()
+    assert HOSTILE in text  # The header names the directory: one path, not a command.
+    assert not (store.parent / "x").exists() and not (store / "x").exists()
     assert len(server.apps()) == 1
 
 
-def test_a_key_press_reaches_the_app(browser: object, site: tuple[WebServer, Path]) -> None:
-    type_keys(browser, "\t/greet")  # To the table, then filter its rows.
-    text = wait_screen(browser, lambda t: not row(t, "server.version", "0.9.4"))
+def test_a_key_press_reaches_the_app(tab: object) -> None:
+    type_keys(tab, "\t/greet")  # To the table, then filter its rows.
+    text = wait_screen(tab, lambda t: not row(t, "server.version", "0.9.4"))
     assert row(text, "greeting", "hello from the store")
-    type_keys(browser, "\ue00c")  # Escape clears the filter.
-    wait_screen(browser, lambda t: row(t, "server.version", "0.9.4"))
+    type_keys(tab, "\ue00c")  # Escape clears the filter.
+    wait_screen(tab, lambda t: row(t, "server.version", "0.9.4"))
 
 
 def test_a_flush_by_another_process_appears(
-    browser: object, site: tuple[WebServer, Path], tmp_path: Path
+    tab: object, site: tuple[WebServer, Path], tmp_path: Path
 ) -> None:
-    _server, store = site
-    path = store / ".axon-server__global.session.json"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.flush_worker",
-            "flush",
-            str(path),
-            "motd",
-            "written elsewhere",
-        ],
-        check=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    wait_screen(browser, lambda t: row(t, "motd", "written elsewhere"))
-    time.sleep(0.3)  # Let the changed row's flash settle for the picture.
+    path = site[1] / ".axon-server__global.session.json"
+    worker = ["-m", "tests.flush_worker", "flush", str(path), "web.note", "written elsewhere"]
+    subprocess.run([sys.executable, *worker], check=True, cwd=Path(__file__).parent.parent)
+    wait_screen(tab, lambda t: row(t, "web.note", "written elsewhere"))
     shot = tmp_path / "web.png"
-    assert browser.save_screenshot(str(shot))  # type: ignore[attr-defined]
+    assert tab.save_screenshot(str(shot))  # type: ignore[attr-defined]
     assert shot.read_bytes().startswith(b"\x89PNG")
     if wanted := os.environ.get(SCREENSHOT_ENV):
         shutil.copyfile(shot, wanted)
 
 
-def test_closing_a_tab_ends_its_app(browser: object, site: tuple[WebServer, Path]) -> None:
+def test_closing_a_tab_ends_its_app(tab: object, site: tuple[WebServer, Path]) -> None:
     server, _store = site
-    first = browser.current_window_handle  # type: ignore[attr-defined]
+    first = tab.current_window_handle  # type: ignore[attr-defined]
     (before,) = server.wait_apps(1)
-    open_tab(browser, server.url)
-    wait_screen(browser, lambda t: row(t, "greeting", "hello from the store"))
+    open_tab(tab, server.url)
+    wait_screen(tab, lambda t: row(t, "greeting", "hello from the store"))
     (new,) = set(server.wait_apps(2)) - {before}
-    browser.close()  # type: ignore[attr-defined]
-    browser.switch_to.window(first)  # type: ignore[attr-defined]
+    tab.close()  # type: ignore[attr-defined]
+    tab.switch_to.window(first)  # type: ignore[attr-defined]
     assert server.wait_apps(1) == [before]
     assert gone(new)
 
 
 def test_stopping_the_server_ends_every_app_it_started(browser: object, tmp_path: Path) -> None:
+    """SIGTERM with a tab open (SIGINT and two apps: test_web_command.py)."""
     server = WebServer(str(make_store(tmp_path, "srv")), cwd=tmp_path)
-    tabs = [open_tab(browser, server.url) for _ in range(2)]
-    for tab in tabs:
-        browser.switch_to.window(tab)  # type: ignore[attr-defined]
-        wait_screen(browser, lambda t: row(t, "greeting", "hello from the store"))
-    apps = server.wait_apps(2)
+    open_tab(browser, server.url)
+    wait_screen(browser, lambda t: row(t, "greeting", "hello from the store"))
+    apps = server.wait_apps(1)
     assert server.stop(signal.SIGTERM) == 0
     assert all(gone(pid) for pid in apps)
     err = server.stderr()
     assert "Traceback" not in err and "Error" not in err, err
-    for tab in tabs:
-        browser.switch_to.window(tab)  # type: ignore[attr-defined]
-        browser.close()  # type: ignore[attr-defined]
+    closed = "return document.body.classList.contains('-closed')"  # "Session ended."
+    deadline = time.monotonic() + 5
+    while not browser.execute_script(closed):  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline, "the page was not told the session ended"
+        time.sleep(0.05)
+    browser.close()  # type: ignore[attr-defined]

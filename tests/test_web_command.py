@@ -34,15 +34,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def make_store(parent: Path, name: str = HOSTILE) -> Path:
-    """A directory called `name` holding one base with a known row (global: greeting)."""
+def make_store(parent: Path, name: str = HOSTILE, *, demo: bool = False) -> Path:
+    """A directory called `name` holding one base with a known row (global: greeting);
+    with `demo`, in the demo's scopes (a fuller picture for the README)."""
     from axon_scopes.core import SessionStore
 
     folder = parent / name
     folder.mkdir()
+    if demo:
+        from axon_scopes.tui.demo import populate
+
+        populate(folder / "axon-server")
     store = SessionStore("", path=folder / ".axon-server__global.session.json")
     store.persist("greeting", "hello from the store", "setup")
-    store.persist("server.version", "0.9.4", "boot")
+    if not demo:  # The demo has it already.
+        store.persist("server.version", "0.9.4", "boot")
     store.flush()
     return folder
 
@@ -264,6 +270,11 @@ def test_the_page_may_not_be_framed_and_names_no_path(served: WebServer) -> None
     assert response.getheader("Content-Security-Policy") == "frame-ancestors 'none'"
     assert response.getheader("X-Frame-Options") == "DENY"
     assert f"ws://localhost:{served.port}/ws" in page  # The address the browser used.
+    connection.request("GET", "/", headers={"Host": "127.0.0.1:9999"})  # An SSH tunnel's.
+    assert (
+        'data-session-websocket-url="ws://127.0.0.1:9999/ws"'
+        in connection.getresponse().read().decode()
+    )
     assert "srv" not in page and "axon_scopes open" not in page
 
 
@@ -299,7 +310,6 @@ def test_a_redis_password_never_reaches_a_command_line(tmp_path: Path) -> None:
             assert f"{SOURCE_ENV}={url}".encode() in environ
             assert redis.password not in server.banner  # The location shown has none.
             connection.close()
-            server.wait_apps(0)
         finally:
             assert server.stop() == 0
     finally:
@@ -354,3 +364,24 @@ def test_an_app_that_ignores_sigterm_is_killed(tmp_path: Path) -> None:
         assert stubborn.wait(timeout=5) == -signal.SIGKILL
     finally:
         stubborn.kill()
+
+
+def test_open_and_web_take_the_source_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from axon_scopes.cli.main import cli, open_command
+
+    monkeypatch.setenv(SOURCE_ENV, "redis://:pw@127.0.0.1:1/0")
+    assert open_command.make_context("open", []).params["source"] == "redis://:pw@127.0.0.1:1/0"
+    assert open_command.make_context("open", ["srv/"]).params["source"] == "srv/"
+    web = cli.get_command(click_context(), "web")
+    assert web is not None
+    assert web.make_context("web", []).params["source"] == "redis://:pw@127.0.0.1:1/0"
+
+
+def click_context() -> object:
+    import click
+
+    from axon_scopes.cli.main import cli
+
+    return click.Context(cli)
