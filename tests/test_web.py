@@ -1,5 +1,9 @@
 """`axon-scopes web` in a real browser: Debian's chromium, driven through its chromedriver.
 
+Selenium rather than Playwright: Debian ships chromium and chromedriver of one version,
+an exact pair that Selenium drives by path with nothing downloaded, while Playwright's
+driver expects browser builds of its own.
+
 One server over a store in a directory named like a shell command, one browser. The
 terminal is drawn on a canvas (xterm.js with its WebGL renderer), so its text is read
 from the terminal's own buffer: a script added before the page's own keeps the
