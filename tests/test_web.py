@@ -48,7 +48,7 @@ Object.defineProperty(Object.prototype, "terminal", {
   configurable: true,
   set(value) {
     Object.defineProperty(this, "terminal", {value, writable: true, configurable: true});
-    window.axonTerminal = value;
+    if (!window.axonTerminal && value && value.buffer) window.axonTerminal = value;
   },
 });
 """
