@@ -1,6 +1,6 @@
-"""Package layout: the `core/`, `tui/` and `cli/` folders install as `axon_scopes.core`,
-`axon_scopes.tui` and `axon_scopes.cli`. Their subpackages are found here, so a new one
-cannot be left out."""
+"""Package layout: the `core/`, `tui/`, `cli/` and `web/` folders install as
+`axon_scopes.core`, `axon_scopes.tui`, `axon_scopes.cli` and `axon_scopes.web`. Their
+subpackages are found here, so a new one cannot be left out."""
 
 from setuptools import find_packages, setup
 
