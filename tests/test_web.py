@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_web_command import HOSTILE, WebServer, gone, make_store
+from tests.web_servers import HOSTILE, WebServer, gone, make_store
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
