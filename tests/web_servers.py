@@ -5,6 +5,7 @@ signal, their app processes listed (`tests/test_web*.py`).
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import os
 import signal
@@ -92,13 +93,20 @@ class WebServer:
         return self.process.stderr.read()
 
     def stop(self, signum: int = signal.SIGTERM) -> int:
+        """Its exit code; a server that does not end is killed with its apps, so that a
+        failing test leaves nothing running."""
+        apps = self.apps() if self.process.poll() is None else []
         if self.process.poll() is None:
             self.process.send_signal(signum)
         try:
             return self.process.wait(timeout=15)
         finally:
             if self.process.poll() is None:
+                apps += self.apps()
                 self.process.kill()
+                for pid in apps:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
 
 
 def run_web(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
