@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-redis compiled test lint bench screenshots clean redis-server
+.PHONY: demo demo-redis compiled test lint bench screenshots clean redis-server browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,20 @@ redis-server:
 		echo "redis-server is missing; install it with: sudo $(REDIS_INSTALL)" >&2; exit 1; \
 	fi
 
-test: $(STAMP) redis-server
+# The browser tests (`axon-scopes web`) drive Debian's chromium through its chromedriver,
+# both given by path: installed here when missing and we are root.
+BROWSER_INSTALL := apt-get install -y chromium chromium-driver
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium and chromium-driver (Debian's packages)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(BROWSER_INSTALL) -q >/dev/null || { apt-get update -q >/dev/null && $(BROWSER_INSTALL) -q >/dev/null; }; \
+	else \
+		echo "chromium or chromedriver is missing; install them with: sudo $(BROWSER_INSTALL)" >&2; exit 1; \
+	fi
+
+test: $(STAMP) redis-server browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
@@ -57,5 +70,6 @@ bench: $(STAMP) redis-server
 clean:
 	rm -rf $(VENV) build *.egg-info
 
-screenshots: $(STAMP)
+screenshots: $(STAMP) browser
 	$(BIN)/python scripts/screenshots.py
+	$(BIN)/python scripts/web_screenshot.py

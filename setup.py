@@ -1,6 +1,6 @@
-"""Package layout: the `core/`, `tui/`, `cli/` and `server/` folders install as
-`axon_scopes.core`, `axon_scopes.tui`, `axon_scopes.cli` and `axon_scopes.server`. Their
-subpackages are found here, so a new one cannot be left out."""
+"""Package layout: the `core/`, `tui/`, `cli/`, `server/` and `web/` folders install as
+`axon_scopes.core`, `axon_scopes.tui`, `axon_scopes.cli`, `axon_scopes.server` and
+`axon_scopes.web`. Their subpackages are found here, so a new one cannot be left out."""
 
 from setuptools import find_packages, setup
 
@@ -10,6 +10,7 @@ ROOTS = {
     "axon_scopes.tui": "tui",
     "axon_scopes.cli": "cli",
     "axon_scopes.server": "server",
+    "axon_scopes.web": "web",
 }
 
 packages = ["axon_scopes"]

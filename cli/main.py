@@ -38,6 +38,10 @@ Scripting (each command has --help):
   axon-scopes export srv/axon-server global | axon-scopes import b/axon-server global -
   axon-scopes tail srv/                     changes as JSON lines
   axon-scopes serve srv/axon-server         AxonServer's session API over HTTP
+
+\b
+In a browser (listens on 127.0.0.1; see the README for an SSH tunnel):
+  axon-scopes web srv/ --port 8000          the app, one process per browser tab
 """
 
 #: The app's options that take a value: their value is not the SOURCE.
@@ -63,6 +67,7 @@ LAZY_COMMANDS = {
     "copy": "transfer",
     "tail": "tail",
     "serve": "serve",
+    "web": "web",
 }
 
 
@@ -141,7 +146,7 @@ def cli() -> None:
 
 
 @cli.command("open")
-@click.argument("source", default="axon-server")
+@click.argument("source", default="axon-server", envvar="AXON_SCOPES_SOURCE")
 @app_options
 def open_command(
     source: str,

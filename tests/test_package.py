@@ -21,6 +21,7 @@ FOLDERS = {
     "tui": "axon_scopes/tui",
     "cli": "axon_scopes/cli",
     "server": "axon_scopes/server",
+    "web": "axon_scopes/web",
     "axon_scopes": "axon_scopes",
 }
 
