@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import shlex
 import socket
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from axon_scopes.web import SOURCE_ENV, app_command, is_loopback
+from axon_scopes.web.command import PARENT_ENV
 from axon_scopes.web.hosts import host_name
 from tests.web_servers import HOSTILE, WebServer, free_port, make_store, run_web
 
@@ -26,14 +28,14 @@ def test_a_hostile_path_is_one_argument_after_the_options() -> None:
         "-m", "axon_scopes", "open", "--read-only", "--theme", "nord",
         "--max-file-size", "1024", "--no-watch", "--", HOSTILE,
     ]  # fmt: skip
-    assert command.env == {}
+    assert command.env == {PARENT_ENV: str(os.getpid())}  # The app ends with the server.
 
 
 def test_a_url_source_goes_to_the_app_in_its_environment_not_its_command_line() -> None:
     url = "redis://:s3cret@127.0.0.1:6390/0?base=axon-server"
     command = app_command(url)
     assert "s3cret" not in command.shell and "redis" not in command.shell
-    assert command.env == {SOURCE_ENV: url}
+    assert command.env == {SOURCE_ENV: url, PARENT_ENV: str(os.getpid())}
 
 
 def test_loopback_hosts() -> None:

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,3 +147,32 @@ def test_an_app_that_ignores_sigterm_is_killed(tmp_path: Path) -> None:
         assert stubborn.wait(timeout=5) == -signal.SIGKILL
     finally:
         stubborn.kill()
+
+
+def test_a_server_killed_outright_takes_its_apps_with_it(tmp_path: Path) -> None:
+    """SIGKILL leaves the server no time to end its apps: each app ends with its parent."""
+    import asyncio
+
+    import aiohttp
+
+    server = WebServer(str(make_store(tmp_path, "srv")), cwd=tmp_path)
+
+    async def killed_while_drawing() -> int:
+        async with aiohttp.ClientSession() as session:
+            url = f"ws://127.0.0.1:{server.port}/ws"
+            async with session.ws_connect(url) as tab:
+                await tab.receive(timeout=20)  # The app is up and drawing.
+                (app,) = await asyncio.to_thread(server.wait_apps, 1)
+                server.process.kill()
+                return app
+
+    app = asyncio.run(killed_while_drawing())
+    try:
+        deadline = time.monotonic() + 10
+        while not gone(app) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gone(app), "the app outlived its server"
+    finally:
+        if not gone(app):
+            os.kill(app, signal.SIGKILL)
+        server.stop()

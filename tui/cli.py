@@ -30,6 +30,7 @@ def run_app(
 
     import click
 
+    _end_with_parent()
     from axon_scopes.cli.sources import build_source
     from axon_scopes.core import DEFAULT_MAX_FILE_BYTES, SourceOptions
 
@@ -102,3 +103,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _end_with_parent() -> None:
+    """Under `axon-scopes web`: end when the server ends, even when it is killed outright.
+
+    The server ends its apps when it stops; one killed by SIGKILL cannot, and an app
+    would then run on with no one to see it. Linux's parent-death signal covers that.
+    """
+    parent = os.environ.pop("AXON_SCOPES_END_WITH", "")
+    if not parent.isdigit() or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != int(parent):  # It was gone before the signal was asked for.
+        os.kill(os.getpid(), signal.SIGTERM)

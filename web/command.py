@@ -12,6 +12,7 @@ as `AXON_SCOPES_SOURCE`, which `axon-scopes open` reads when no SOURCE is given.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from axon_scopes.core.source import REDIS_SCHEMES
 
 #: The environment variable `axon-scopes open` (and `web`) read the source from.
 SOURCE_ENV = "AXON_SCOPES_SOURCE"
+#: The server's pid, for each app: an app ends when that process does, even by SIGKILL.
+PARENT_ENV = "AXON_SCOPES_END_WITH"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,7 @@ def app_command(
         words += ["--max-file-size", str(max_file_size)]
     if not watch:
         words.append("--no-watch")
-    env: dict[str, str] = {}
+    env: dict[str, str] = {PARENT_ENV: str(os.getpid())}
     if carries_secret(source):
         env[SOURCE_ENV] = source
     else:
