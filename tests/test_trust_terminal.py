@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from axon_scopes.core import ScopedSessionManager
@@ -37,6 +38,31 @@ FORBIDDEN = [
 ENTRY = b'[{"key": "k", "value": "v", "timestamp": 1763900000, "source_step": "s"}]'
 
 
+#: How the tree and the status line show each name: controls as visible stand-ins.
+TREE_NAMES = {
+    HOSTILE_SCOPES[0]: "␛]2;PWNED␛\\t",
+    HOSTILE_SCOPES[1]: "␛]52;c;UFdORUQ=␛\\",
+    HOSTILE_SCOPES[2]: "[a=b=c]",
+    HOSTILE_SCOPES[3]: "[@click=app.quit]Q",
+    HOSTILE_SCOPES[4]: "approve<U+E0069><U+E0067>",
+    HOSTILE_SCOPES[5]: "line<U+2028>sep",
+}
+#: The tree marks the first three once they break (the two long names are cut short there).
+BROKEN_ROWS = ["⚠ ␛]2;", "⚠ ␛]52", "⚠ [a=b=c] unreadable"]
+#: The terminal's cursor and style sequences, left out of what the screen shows.
+CSI = re.compile(r"\x1b\[[0-9;?<>=$]*[a-zA-Z~]")
+
+
+def screen_text(output: bytes) -> str:
+    return CSI.sub("", output.decode("utf-8", errors="replace"))
+
+
+def shown_since(app: AppInPty, *texts: str) -> Callable[[bytes], bool]:
+    """Whether every one of `texts` was drawn after this call."""
+    mark = len(app.output)
+    return lambda output: all(text in screen_text(output[mark:]) for text in texts)
+
+
 def scope_file(base: Path, name: str) -> Path:
     return base.parent / f".{base.name}__{name}.session.json"
 
@@ -51,23 +77,29 @@ def test_hostile_scope_files_appearing_while_the_app_runs(tmp_path: Path) -> Non
 
     app = AppInPty(str(base))
     try:
-        app.read(4.0)
+        # Each step waits for what the screen shows once it is done, not for a fixed time.
+        assert app.read_until(shown_since(app, "no changes on disk since"), 20.0), app.text[-2000:]
+        seen = shown_since(app, "new scope", *(TREE_NAMES[name] for name in HOSTILE_SCOPES))
         for name in HOSTILE_SCOPES:
             scope_file(base, name).write_bytes(ENTRY)
-        app.read(4.0)
+        assert app.read_until(seen, 20.0), app.text[-3000:]
+        seen = shown_since(app, *BROKEN_ROWS)
         for name in HOSTILE_SCOPES[:3]:
-            scope_file(base, name).write_bytes(b"[{not json")
-        app.read(4.0)
+            # Whole but not JSON: said at once (a file cut short is re-read for a second first).
+            scope_file(base, name).write_bytes(b"[{not json}]")
+        assert app.read_until(seen, 20.0), app.text[-3000:]
+        seen = shown_since(app, "Changes made elsewhere")
         os.write(app.fd, b"l")  # The change log lists every one of them.
-        app.read(1.5)
+        assert app.read_until(seen, 10.0), app.text[-3000:]
+        seen = shown_since(app, "store (persisted)")  # The browser, drawn again.
         os.write(app.fd, b"\x1b")
-        app.read(1.0)
+        assert app.read_until(seen, 10.0), app.text[-3000:]
         app.quit()
     finally:
         app.close()
     output = app.output
     # What the screen shows: the text with the terminal's cursor and style sequences left out.
-    text = re.sub(r"\x1b\[[0-9;?<>=$]*[a-zA-Z~]", "", app.text)
+    text = screen_text(bytes(output))
     assert app.exited_cleanly(), text[-3000:]
     assert "Traceback" not in text and "MarkupError" not in text
     # The changes were told, and showed the names as text.
