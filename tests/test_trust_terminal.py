@@ -10,13 +10,11 @@ and markup in a name must neither crash the app nor be interpreted.
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable
 from pathlib import Path
 
 from axon_scopes.core import ScopedSessionManager
 
-from .pty_app import AppInPty
+from .pty_app import AppInPty, screen_text
 
 DIRECTORY = "dir\x1b]2;DIR-TITLE\x07[reverse]d"
 #: Scope names as they are in the file names (`.axon-server__<name>.session.json`).
@@ -49,20 +47,6 @@ TREE_NAMES = {
 }
 #: The tree marks the first three once they break (the two long names are cut short there).
 BROKEN_ROWS = ["⚠ ␛]2;", "⚠ ␛]52", "⚠ [a=b=c] unreadable"]
-#: The terminal's cursor and style sequences, left out of what the screen shows.
-CSI = re.compile(r"\x1b\[[0-9;?<>=$]*[a-zA-Z~]")
-
-
-def screen_text(output: bytes) -> str:
-    return CSI.sub("", output.decode("utf-8", errors="replace"))
-
-
-def shown_since(app: AppInPty, *texts: str) -> Callable[[bytes], bool]:
-    """Whether every one of `texts` was drawn after this call."""
-    mark = len(app.output)
-    return lambda output: all(text in screen_text(output[mark:]) for text in texts)
-
-
 def scope_file(base: Path, name: str) -> Path:
     return base.parent / f".{base.name}__{name}.session.json"
 
@@ -77,21 +61,21 @@ def test_hostile_scope_files_appearing_while_the_app_runs(tmp_path: Path) -> Non
 
     app = AppInPty(str(base))
     try:
-        # Each step waits for what the screen shows once it is done, not for a fixed time.
-        assert app.read_until(shown_since(app, "no changes on disk since"), 20.0), app.text[-2000:]
-        seen = shown_since(app, "new scope", *(TREE_NAMES[name] for name in HOSTILE_SCOPES))
+        watching = app.drawn_since_now("no changes on disk since")
+        assert app.read_until(watching, 20.0), app.text[-2000:]
+        seen = app.drawn_since_now("new scope", *(TREE_NAMES[name] for name in HOSTILE_SCOPES))
         for name in HOSTILE_SCOPES:
             scope_file(base, name).write_bytes(ENTRY)
         assert app.read_until(seen, 20.0), app.text[-3000:]
-        seen = shown_since(app, *BROKEN_ROWS)
+        seen = app.drawn_since_now(*BROKEN_ROWS)
         for name in HOSTILE_SCOPES[:3]:
             # Whole but not JSON: said at once (a file cut short is re-read for a second first).
             scope_file(base, name).write_bytes(b"[{not json}]")
         assert app.read_until(seen, 20.0), app.text[-3000:]
-        seen = shown_since(app, "Changes made elsewhere")
+        seen = app.drawn_since_now("Changes made elsewhere")
         os.write(app.fd, b"l")  # The change log lists every one of them.
         assert app.read_until(seen, 10.0), app.text[-3000:]
-        seen = shown_since(app, "store (persisted)")  # The browser, drawn again.
+        seen = app.drawn_since_now("store (persisted)")  # The browser, drawn again.
         os.write(app.fd, b"\x1b")
         assert app.read_until(seen, 10.0), app.text[-3000:]
         app.quit()
