@@ -39,9 +39,11 @@ redis-server:
 		echo "redis-server is missing; install it with: sudo $(REDIS_INSTALL)" >&2; exit 1; \
 	fi
 
+# One test process per core (`make test TEST_WORKERS=0` runs them all in this one).
+TEST_WORKERS ?= auto
 test: $(STAMP) redis-server
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
