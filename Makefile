@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make test` runs one test process per core; `make test TEST_WORKERS=0` runs them all in one.
+TEST_WORKERS ?= auto
 
 .PHONY: demo demo-redis compiled test lint bench screenshots clean redis-server
 
@@ -39,8 +41,6 @@ redis-server:
 		echo "redis-server is missing; install it with: sudo $(REDIS_INSTALL)" >&2; exit 1; \
 	fi
 
-# One test process per core (`make test TEST_WORKERS=0` runs them all in this one).
-TEST_WORKERS ?= auto
 test: $(STAMP) redis-server
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
