@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make test` runs one test process per core; `make test TEST_WORKERS=0` runs them all in one.
+TEST_WORKERS ?= auto
 
 .PHONY: demo demo-redis compiled test lint bench screenshots clean redis-server browser
 
@@ -54,7 +56,7 @@ browser:
 
 test: $(STAMP) redis-server browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import select
 import signal
 import struct
@@ -19,6 +20,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+#: The terminal's cursor and style sequences, left out of what the screen shows.
+CSI = re.compile(r"\x1b\[[0-9;?<>=$]*[a-zA-Z~]")
+
+
+def screen_text(output: bytes) -> str:
+    """What the app drew, as the operator reads it: the text without CSI sequences."""
+    return CSI.sub("", output.decode("utf-8", errors="replace"))
 
 
 class AppInPty:
@@ -60,6 +70,14 @@ class AppInPty:
         while not seen(bytes(self.output)) and time.monotonic() < deadline:
             self.read(0.2)
         return seen(bytes(self.output))
+
+    def drawn_since_now(self, *texts: str) -> Callable[[bytes], bool]:
+        """For `read_until`: whether every one of `texts` was drawn after this call.
+
+        Waiting for what the screen shows once a step is done, not for a fixed time.
+        """
+        mark = len(self.output)
+        return lambda output: all(text in screen_text(output[mark:]) for text in texts)
 
     def quit(self, seconds: float = 10.0) -> int | None:
         """Press q and wait for the exit; the wait status, or None if it did not end."""

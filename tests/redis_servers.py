@@ -53,6 +53,10 @@ def free_port() -> int:
     raise RuntimeError("no free port pair found")
 
 
+class PortTaken(RuntimeError):
+    """redis-server could not bind the port `free_port` found."""
+
+
 class RedisServer:
     """One `redis-server` process on 127.0.0.1; `stop` and `start` keep its port."""
 
@@ -73,6 +77,8 @@ class RedisServer:
         self.cluster = cluster
         self.directory = Path(tempfile.mkdtemp(prefix=f"redis-{self.port}-"))
         self.process: subprocess.Popen[bytes] | None = None
+        #: Once up, the port is the server's for good (`stop` and `start` keep it).
+        self.started_once = False
 
     @property
     def url(self) -> str:
@@ -105,6 +111,21 @@ class RedisServer:
         return self.directory / "redis.sock"
 
     def start(self) -> RedisServer:
+        """Start on our port; a first start whose port was taken meanwhile takes another.
+
+        `free_port` cannot hold the port it found: another process (a parallel test
+        worker's server, anything else on the machine) may bind it before we do.
+        """
+        for _ in range(5):
+            try:
+                return self._start()
+            except PortTaken:
+                if self.started_once:  # A restart keeps its port: the test relies on it.
+                    raise
+                self.port = free_port()
+        return self._start()
+
+    def _start(self) -> RedisServer:
         args = [
             require("redis-server"),
             "--port", str(self.port),
@@ -130,15 +151,27 @@ class RedisServer:
                 "--cluster-config-file", str(self.directory / "nodes.conf"),
                 "--cluster-node-timeout", "2000",
             ]  # fmt: skip
+        logfile = self.directory / "redis.log"
+        logged = logfile.stat().st_size if logfile.exists() else 0
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 err = self.process.stderr.read().decode() if self.process.stderr else ""
-                log = (self.directory / "redis.log").read_text(errors="replace")[-2000:]
+                with logfile.open("rb") as log_file:  # What this start wrote.
+                    log_file.seek(logged)
+                    log = log_file.read()[-2000:].decode(errors="replace")
+                self.process = None
+                if "Address already in use" in err + log:
+                    raise PortTaken(f"port {self.port} was taken: {err} {log}")
                 raise RuntimeError(f"redis-server exited: {err} {log}")
             try:
-                self.client().ping()
+                # Through our own socket file: a server answering on the port may be another
+                # one. Redis binds its TCP port before the socket file, so the port is ours.
+                local = redis.Redis(unix_socket_path=str(self.socket_path), password=self.password)
+                with local:
+                    local.ping()
+                self.started_once = True
                 return self
             except redis.RedisError:
                 time.sleep(0.02)

@@ -493,7 +493,7 @@ async def test_the_tree_drops_unreadable_when_the_file_is_fixed(tmp_path: Path, 
     app = open_app(base, watch=True)
     async with app.run_test(size=SIZE) as pilot:
         await open_scope(app, pilot, "global")  # The broken scope is not the one shown.
-        path.write_bytes(b"[{not json")
+        path.write_bytes(b"[{not json}]")  # Whole, so said at once.
         assert await until(pilot, lambda: "unreadable" in tree_label(app, "flow:live"), 6)
         if fix == "cp":
             path.write_bytes(good)
@@ -507,7 +507,7 @@ async def test_the_tree_drops_unreadable_when_the_file_is_fixed(tmp_path: Path, 
         # And on the scope shown, the banner goes with the mark.
         app.browser.select_scope(app.browser.ref_for("flow:live"))
         await settle(app, pilot)
-        path.write_bytes(b"[{not json")
+        path.write_bytes(b"[{not json}]")  # Whole, so said at once.
         banner = app.query_one("#scope-banner")
         assert await until(pilot, lambda: bool(banner.display), 6)
         path.write_bytes(good)

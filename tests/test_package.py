@@ -26,6 +26,10 @@ FOLDERS = {
 }
 
 
+#: Both tests share one wheel, built in the checkout's `build/`: one worker of a parallel run.
+pytestmark = pytest.mark.xdist_group("wheel")
+
+
 def run(*cmd: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(part) for part in cmd], cwd=cwd, capture_output=True, text=True, timeout=300

@@ -49,11 +49,12 @@ def test_real_app_in_a_pty_with_hostile_values_and_a_live_writer(tmp_path: Path)
     app = AppInPty(str(base))
     writer = None
     try:
-        app.read(3.0)
+        assert app.read_until(lambda out: b"sgr.red" in out, 20.0), app.text[-2000:]
         writer = subprocess.Popen([sys.executable, "-c", LIVE_WRITER, str(base)], cwd=ROOT)
-        app.read(3.0)
-        assert writer.wait(timeout=30) == 0
-        app.read(1.0)
+        assert app.read_until(lambda _: writer.poll() is not None, 30.0)
+        assert writer.returncode == 0
+        # Until the last write is on screen.
+        assert app.read_until(lambda out: b"#39" in out, 20.0), app.text[-2000:]
         app.quit()
     finally:
         if writer is not None and writer.poll() is None:

@@ -96,16 +96,20 @@ def test_key_enter_value_typed_fast_or_pasted_in_add(tmp_path: Path) -> None:
         assert app.read_until(lambda out: b"seed" in out, 10.0)
         os.write(app.fd, b"a")
         assert app.read_until(lambda out: b"Add entry" in out, 5.0)
+        seen = app.drawn_since_now("typed value")
         os.write(app.fd, b"typed.key\rtyped value")  # One burst: typed fast.
-        app.read(0.5)
+        assert app.read_until(seen, 5.0), app.text[-3000:]
         os.write(app.fd, b"\x13")  # ctrl+s
         assert app.read_until(lambda out: b"saved" in out, 5.0)
+        seen = app.drawn_since_now("Add entry")
         os.write(app.fd, b"a")
-        app.read(1.0)
+        assert app.read_until(seen, 5.0), app.text[-3000:]
+        seen = app.drawn_since_now("pasted value")
         os.write(app.fd, b"\x1b[200~pasted.key\npasted value\x1b[201~")  # A bracketed paste.
-        app.read(0.5)
+        assert app.read_until(seen, 5.0), app.text[-3000:]
+        seen = app.drawn_since_now("saved")
         os.write(app.fd, b"\x13")
-        app.read(2.0)
+        assert app.read_until(seen, 5.0), app.text[-3000:]
         app.quit()
     finally:
         app.close()

@@ -10,12 +10,11 @@ and markup in a name must neither crash the app nor be interpreted.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from axon_scopes.core import ScopedSessionManager
 
-from .pty_app import AppInPty
+from .pty_app import AppInPty, screen_text
 
 DIRECTORY = "dir\x1b]2;DIR-TITLE\x07[reverse]d"
 #: Scope names as they are in the file names (`.axon-server__<name>.session.json`).
@@ -37,6 +36,17 @@ FORBIDDEN = [
 ENTRY = b'[{"key": "k", "value": "v", "timestamp": 1763900000, "source_step": "s"}]'
 
 
+#: How the tree and the status line show each name: controls as visible stand-ins.
+TREE_NAMES = {
+    HOSTILE_SCOPES[0]: "␛]2;PWNED␛\\t",
+    HOSTILE_SCOPES[1]: "␛]52;c;UFdORUQ=␛\\",
+    HOSTILE_SCOPES[2]: "[a=b=c]",
+    HOSTILE_SCOPES[3]: "[@click=app.quit]Q",
+    HOSTILE_SCOPES[4]: "approve<U+E0069><U+E0067>",
+    HOSTILE_SCOPES[5]: "line<U+2028>sep",
+}
+#: The tree marks the first three once they break (the two long names are cut short there).
+BROKEN_ROWS = ["⚠ ␛]2;", "⚠ ␛]52", "⚠ [a=b=c] unreadable"]
 def scope_file(base: Path, name: str) -> Path:
     return base.parent / f".{base.name}__{name}.session.json"
 
@@ -51,23 +61,29 @@ def test_hostile_scope_files_appearing_while_the_app_runs(tmp_path: Path) -> Non
 
     app = AppInPty(str(base))
     try:
-        app.read(4.0)
+        watching = app.drawn_since_now("no changes on disk since")
+        assert app.read_until(watching, 20.0), app.text[-2000:]
+        seen = app.drawn_since_now("new scope", *(TREE_NAMES[name] for name in HOSTILE_SCOPES))
         for name in HOSTILE_SCOPES:
             scope_file(base, name).write_bytes(ENTRY)
-        app.read(4.0)
+        assert app.read_until(seen, 20.0), app.text[-3000:]
+        seen = app.drawn_since_now(*BROKEN_ROWS)
         for name in HOSTILE_SCOPES[:3]:
-            scope_file(base, name).write_bytes(b"[{not json")
-        app.read(4.0)
+            # Whole but not JSON: said at once (a file cut short is re-read for a second first).
+            scope_file(base, name).write_bytes(b"[{not json}]")
+        assert app.read_until(seen, 20.0), app.text[-3000:]
+        seen = app.drawn_since_now("Changes made elsewhere")
         os.write(app.fd, b"l")  # The change log lists every one of them.
-        app.read(1.5)
+        assert app.read_until(seen, 10.0), app.text[-3000:]
+        seen = app.drawn_since_now("store (persisted)")  # The browser, drawn again.
         os.write(app.fd, b"\x1b")
-        app.read(1.0)
+        assert app.read_until(seen, 10.0), app.text[-3000:]
         app.quit()
     finally:
         app.close()
     output = app.output
     # What the screen shows: the text with the terminal's cursor and style sequences left out.
-    text = re.sub(r"\x1b\[[0-9;?<>=$]*[a-zA-Z~]", "", app.text)
+    text = screen_text(bytes(output))
     assert app.exited_cleanly(), text[-3000:]
     assert "Traceback" not in text and "MarkupError" not in text
     # The changes were told, and showed the names as text.
