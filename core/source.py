@@ -137,6 +137,9 @@ class ScopeSource(ABC):
         """The scope a viewer shows now (None: none). A source that polls re-reads it more
         often (a server's internal writes tell no one); the others ignore it."""
 
+    def set_token(self, token: str | None) -> None:  # noqa: B027 - optional hook
+        """Use this bearer token from now on (a server that answered 401); others ignore it."""
+
     def check(self) -> None:  # noqa: B027 - optional hook
         """Raise `SourceUnavailableError` if what was given cannot be a source at all.
 

@@ -18,10 +18,11 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 Entry = dict[str, Any]
@@ -68,7 +69,8 @@ class AxonReplay:
         #: Answer this many requests with 429 (Retry-After: `retry_after`, if set).
         self.limit_next = 0
         self.retry_after: str | None = None
-        #: Misbehaviours: "html" (a 200 page), "redirect" (to another host), "huge".
+        #: Misbehaviours: "html" (a 200 page), "redirect" (to another host), "huge",
+        #: "malformed" (JSON of another shape).
         self.mode = ""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -132,9 +134,9 @@ class AxonReplay:
         app.router.add_get("/v1/session/retrieve/{key}", self.retrieve)
         app.router.add_get("/v1/session/{scope}/export", self.export)
         app.router.add_get("/v1/events/stream", self.stream)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", self.port, shutdown_timeout=0.1, reuse_address=True)
+        site = web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True)
         loop.run_until_complete(site.start())
         self._runner = runner
         ready.set()
@@ -183,6 +185,8 @@ class AxonReplay:
             return web.Response(
                 text="<!DOCTYPE html><html><body>Welcome</body></html>", content_type="text/html"
             )
+        if mode == "malformed":
+            return answer({"scope_count": "three", "scopes": {}})
         if mode == "redirect":
             raise web.HTTPFound("http://example.invalid/login")
         if mode == "huge" and request.path != "/v1/events/stream":
@@ -197,7 +201,6 @@ class AxonReplay:
             writing = request.method == "POST" and request.path != "/v1/session/query"
             if role is None or (writing and role != "write"):
                 return web.Response(status=403)
-        request["body"] = body
         return await handler(request)
 
     async def session_list(self, request: web.Request) -> web.Response:
@@ -215,8 +218,9 @@ class AxonReplay:
             }
         )
 
-    def _write(self, request: web.Request, layer: str, topic: str, existing: bool = False) -> dict:
-        body = request["body"]
+    def _write(
+        self, body: dict[str, Any], layer: str, topic: str, existing: bool = False
+    ) -> dict[str, Any]:
         scope = body.get("scope", "global")
         key, value = body["key"], body["value"]
         step = body.get("source_step", "api")
@@ -234,17 +238,19 @@ class AxonReplay:
         return {"success": True, "key": key, "scope": scope}
 
     async def remember(self, request: web.Request) -> web.Response:
-        return answer({**self._write(request, "memory", "session.remember"), "store": "memory"})
+        return answer(
+            {**self._write(await request.json(), "memory", "session.remember"), "store": "memory"}
+        )
 
     async def persist(self, request: web.Request) -> web.Response:
-        written = self._write(request, "store", "session.persist")
+        written = self._write(await request.json(), "store", "session.persist")
         return answer({**written, "store": "persistent", "flushed": True})
 
     async def mutate(self, request: web.Request) -> web.Response:
-        return answer(self._write(request, "store", "session.mutate", existing=True))
+        return answer(self._write(await request.json(), "store", "session.mutate", existing=True))
 
     async def purge(self, request: web.Request) -> web.Response:
-        body = request["body"]
+        body = await request.json()
         scope, key = body.get("scope", "global"), body["key"]
         with self.lock:
             removed = self.ensure(scope).store.pop(key, None) is not None
@@ -255,7 +261,7 @@ class AxonReplay:
         return answer({"success": removed, "key": key, "scope": scope})
 
     async def query(self, request: web.Request) -> web.Response:
-        body = request["body"]
+        body = await request.json()
         scope, needle = body.get("scope", "global"), body["query"].lower()
         with self.lock:
             found = [
@@ -318,3 +324,14 @@ class AxonReplay:
                 f"data: {json.dumps(data, separators=(',', ':'))}\n\n"
             )
         return web.Response(text="".join(out) or ":\n\n", content_type="text/event-stream")
+
+
+@pytest.fixture
+def axon() -> Iterator[AxonReplay]:
+    """A replay server of the test's own, stopped at the end."""
+    server = AxonReplay()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

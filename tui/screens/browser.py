@@ -41,7 +41,7 @@ from .filtering import FilterSort
 from .live_updates import LiveUpdates
 from .loading import ScopeLoading
 from .reverts import RevertWatch
-from .writes import READ_ONLY_REASON, WriteFlows, service_refusal
+from .writes import READ_ONLY_REASON, WriteFlows, delete_refusal, service_refusal
 
 if TYPE_CHECKING:
     from ..app import Clock, ScopesApp
@@ -150,7 +150,7 @@ class BrowserScreen(
         self.table.focus()
         self.set_timer(0.3, self._mount_footer)  # Also when no rows ever come.
         # The detail pane follows the cursor in the same frame, not one message later.
-        self.table.cursor_signal.subscribe(self, lambda _row: self._update_detail(), immediate=True)
+        self.table.cursor_signal.subscribe(self, lambda _row: self._cursor_moved(), immediate=True)
         self.scan_scopes()
         status = self.query_one(ChangeStatus)
         status.since = self.change_log.started
@@ -236,7 +236,9 @@ class BrowserScreen(
     def elsewhere(self) -> str:
         """Where other processes' writes land, for messages: "on disk", "in Redis"."""
         kind = self.source.kind
-        return {"files": "on disk", "redis": "in Redis"}.get(kind, f"in {kind}")
+        return {"files": "on disk", "redis": "in Redis", "server": "on the server"}.get(
+            kind, f"in {kind}"
+        )
 
     def known_refs(self) -> Iterable[ScopeRef]:
         """Every scope the tree shows."""
@@ -324,6 +326,22 @@ class BrowserScreen(
         else:
             self.action_view()
 
+    def _cursor_moved(self) -> None:
+        self._update_detail()
+        if self.current is not None and self.source.kind == "server":
+            self.refresh_bindings()  # Delete is dimmed on a row that cannot be deleted.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Delete on a row the service cannot delete (an AxonServer's memory entry): dimmed."""
+        if action == "purge" and self.current is not None and self.is_mounted:
+            try:
+                capabilities = self.service(self.current).capabilities
+            except KeyError:
+                return True
+            if delete_refusal(capabilities, self.table.cursor_row) is not None:
+                return None
+        return True
+
     def _update_detail(self) -> None:
         detail = self.query_one(DetailPane)
         row = self.table.cursor_row
@@ -368,20 +386,28 @@ class BrowserScreen(
 
     def action_purge(self) -> None:
         row = self._writable_row()
-        if row is not None and self.current is not None:
-            self.purge_flow(self.current, row)
+        if row is None or self.current is None:
+            return
+        refusal = self.purge_refusal(row)
+        if refusal is not None:
+            self.notify(refusal, severity="warning")
+            return
+        self.purge_flow(self.current, row)
 
     def action_bulk_purge(self) -> None:
         if not self._can_write() or self.current is None:
             return
         ref = self.current
+        capabilities = self.service(ref).capabilities
 
         def find(query: str) -> list[Row]:
             needle = query.lower()
             matches = [
                 row
                 for row in self._scope_rows(ref)
-                if row.writable and (needle in row.key.lower() or needle in row.value.lower())
+                if row.writable
+                and delete_refusal(capabilities, row) is None
+                and (needle in row.key.lower() or needle in row.value.lower())
             ]
             return sorted(matches, key=lambda row: (row.layer, row.key))
 

@@ -24,6 +24,7 @@ from axon_scopes.core import (
     ScopeSource,
     WriteConflictError,
 )
+from axon_scopes.core.errors import WriteForbiddenError
 
 from .. import changes
 from ..dialogs.saving import ASKING, SAVED, SaveOutcome
@@ -53,14 +54,27 @@ NO_CHECKED_WRITES = (
     "so none is made"
 )
 MEMORY_READ_ONLY = "This store's service shows its memory layer but cannot write it."
+NO_MEMORY_DELETE = "AxonServer has no endpoint to delete a memory entry"
 
 
 def service_refusal(capabilities: Capabilities) -> str | None:
-    """Why a service's writes are refused, read from what it says it can do; None: allowed."""
+    """Why a service's writes are refused, read from what it says it can do; None: allowed.
+
+    A service whose checked writes re-read the entry right before writing
+    (`checked_writes="reread"`, an AxonServer) may write: it narrows the race with
+    another writer, and its conflicts open the same dialog.
+    """
     if capabilities.read_only:
-        return SERVICE_READ_ONLY
+        return capabilities.read_only_reason or SERVICE_READ_ONLY
     if not capabilities.has_compare_and_set:
         return NO_CHECKED_WRITES
+    return None
+
+
+def delete_refusal(capabilities: Capabilities, row: Row | None) -> str | None:
+    """Why `row` cannot be deleted although it may be edited (None: it can)."""
+    if row is not None and row.layer == "memory" and not capabilities.can_delete_memory:
+        return NO_MEMORY_DELETE
     return None
 
 
@@ -85,6 +99,7 @@ class WriteFlows:
         read_only: bool
 
         def service(self, ref: ScopeRef) -> ScopeService: ...
+        def query_one(self, selector: type[T]) -> T: ...
         def load_scope(
             self, ref: ScopeRef, external: bool = False, reload: bool = False
         ) -> None: ...
@@ -114,6 +129,19 @@ class WriteFlows:
         if row is not None and row.layer == "memory" and not capabilities.can_write_memory:
             return MEMORY_READ_ONLY, "warning"
         return None
+
+    def purge_refusal(self, row: Row | None) -> str | None:
+        """Why the row under the cursor cannot be deleted here (before any dialog opens)."""
+        if self.current is None:
+            return None
+        return delete_refusal(self.service(self.current).capabilities, row)
+
+    def turned_read_only(self, error: ScopeError) -> None:
+        """A server refused a write with this token (403): the header says read-only now."""
+        from ..widgets.header import StoreHeader
+
+        if isinstance(error, WriteForbiddenError):
+            self.query_one(StoreHeader).read_only = True
 
     def _refused(self, row: Row | None = None) -> bool:
         refusal = self.write_refusal(row)
@@ -171,6 +199,7 @@ class WriteFlows:
         self.refresh_after_write(ref)
 
     def failed(self, ref: ScopeRef, summary: str, error: ScopeError) -> None:
+        self.turned_read_only(error)
         self.app.notify(str(error), title=summary, severity="error", timeout=8)
         self.refresh_after_write(ref)
 
@@ -252,6 +281,7 @@ class WriteFlows:
                     self.wrote(ref, f"{verb}: {key!r} saved to {layer}", undo)
                     return SAVED
             if not isinstance(done, WriteConflictError):
+                self.turned_read_only(done)
                 return SaveOutcome(False, f"{verb} failed: {done}")
             actual = done.actual
             state["expected"] = actual
