@@ -203,15 +203,15 @@ class HttpClient:
             )
         reason = error_reason(answer.body) or f"HTTP {status}"
         if status == 401:
-            said = "the token was refused" if self.has_token else "needs a token"
-            raise TokenRequiredError(self.url, f"{said} (401)")
+            said = "refused the token (401)" if self.has_token else "needs a token"
+            raise TokenRequiredError(self.url, said)
         if status == 403:
             if write:
                 raise WriteForbiddenError(
                     "", "read-only: the server refused a write with this token (403)"
                 )
-            said = "refused this token" if self.has_token else "needs a token"
-            raise TokenRequiredError(self.url, f"{said} (403)")
+            said = "refused the token (403)" if self.has_token else "needs a token"
+            raise TokenRequiredError(self.url, said)
         if status in (400, 413, 422):
             raise InvalidEntryError(f"{self.url} refused {method} {path}: {reason}")
         if status == 404:
