@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -25,7 +25,7 @@ from axon_scopes.core import ScopeSource
 
 from .. import changes
 from ..display import safe
-from ..keys import WRITE_ACTIONS, bindings
+from ..keys import KEYS, WRITE_ACTIONS, bindings
 from ..messages import ScopeRowsLoaded, ScopesScanned
 from ..refs import ScopeRef
 from ..table.rows import Row
@@ -45,6 +45,11 @@ from .writes import READ_ONLY_REASON, WriteFlows, delete_refusal, service_refusa
 
 if TYPE_CHECKING:
     from ..app import Clock, ScopesApp
+
+#: The keys bound to delete (said when a row cannot be deleted).
+_PURGE_KEYS = frozenset(
+    key for k in KEYS if k.action == "purge" and k.bind for key in k.bind.split(",")
+)
 
 
 class BrowserScreen(
@@ -341,6 +346,14 @@ class BrowserScreen(
             if delete_refusal(capabilities, self.table.cursor_row) is not None:
                 return None
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A dimmed delete key still says why it does nothing (before any dialog)."""
+        if event.key in _PURGE_KEYS and self.check_action("purge", ()) is None:
+            event.stop()
+            refusal = self.purge_refusal(self.table.cursor_row)
+            if refusal is not None:
+                self.notify(refusal, severity="warning")
 
     def _update_detail(self) -> None:
         detail = self.query_one(DetailPane)
