@@ -49,7 +49,8 @@ class SourceOptions:
     max_file_bytes: int | None = None
     lock_timeout: float | None = None
     clock: Callable[[], float] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: Not in the repr: it may hold a server's token.
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 SourceListener = Callable[[SourceChange], None]

@@ -29,9 +29,10 @@ Entry = dict[str, Any]
 
 
 def answer(data: dict[str, Any]) -> web.Response:
-    """JSON as serde_json writes it: compact, UTF-8 as it is."""
+    """JSON as serde_json writes it: compact, UTF-8 as it is (`_status`: not 200)."""
+    status = data.pop("_status", 200)
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return web.Response(text=text, content_type="application/json")
+    return web.Response(text=text, status=status, content_type="application/json")
 
 
 def free_port() -> int:
@@ -69,6 +70,9 @@ class AxonReplay:
         #: Answer this many requests with 429 (Retry-After: `retry_after`, if set).
         self.limit_next = 0
         self.retry_after: str | None = None
+        #: Our server's extensions (`http-contract`): the features header, `expected`
+        #: checked with a 409, `entry` in write answers. Off: AxonServer as it is.
+        self.checked = False
         #: Misbehaviours: "html" (a 200 page), "redirect" (to another host), "huge",
         #: "malformed" (JSON of another shape).
         self.mode = ""
@@ -201,7 +205,27 @@ class AxonReplay:
             writing = request.method == "POST" and request.path != "/v1/session/query"
             if role is None or (writing and role != "write"):
                 return web.Response(status=403)
-        return await handler(request)
+        response = await handler(request)
+        if self.checked:
+            response.headers["Axon-Scopes-Features"] = "compare-and-set, entry"
+        return response
+
+    def _conflict(self, body: dict[str, Any], entries: dict[str, Entry]) -> dict[str, Any] | None:
+        """Our server's `expected` (only when `checked`): the 409 answer, or None to write."""
+        if not self.checked or "expected" not in body:
+            return None
+        actual = entries.get(body["key"])
+        if actual == body["expected"]:
+            return None
+        scope, key = body.get("scope", "global"), body["key"]
+        return {
+            "success": False,
+            "error": "conflict",
+            "key": key,
+            "scope": scope,
+            "actual": actual,
+            "_status": 409,
+        }
 
     async def session_list(self, request: web.Request) -> web.Response:
         with self.lock:
@@ -226,24 +250,25 @@ class AxonReplay:
         step = body.get("source_step", "api")
         with self.lock:
             entries = getattr(self.ensure(scope), layer)
+            conflict = self._conflict(body, entries)
+            if conflict is not None:
+                return conflict
             if existing and key not in entries:
                 return {"success": False, "key": key, "scope": scope}
-            entries[key] = {
-                "key": key,
-                "value": value,
-                "timestamp": self._now(),
-                "source_step": step,
-            }
+            entry = {"key": key, "value": value, "timestamp": self._now(), "source_step": step}
+            entries[key] = entry
             self.events.append(Event(topic, self._now(), {"key": key, "scope": scope}))
-        return {"success": True, "key": key, "scope": scope}
+        extra = {"entry": dict(entry)} if self.checked else {}
+        return {"success": True, "key": key, "scope": scope, **extra}
 
     async def remember(self, request: web.Request) -> web.Response:
-        return answer(
-            {**self._write(await request.json(), "memory", "session.remember"), "store": "memory"}
-        )
+        written = self._write(await request.json(), "memory", "session.remember")
+        return answer(written if "_status" in written else {**written, "store": "memory"})
 
     async def persist(self, request: web.Request) -> web.Response:
         written = self._write(await request.json(), "store", "session.persist")
+        if "_status" in written:
+            return answer(written)
         return answer({**written, "store": "persistent", "flushed": True})
 
     async def mutate(self, request: web.Request) -> web.Response:
@@ -253,6 +278,9 @@ class AxonReplay:
         body = await request.json()
         scope, key = body.get("scope", "global"), body["key"]
         with self.lock:
+            conflict = self._conflict(body, self.ensure(scope).store)
+            if conflict is not None:
+                return answer(conflict)
             removed = self.ensure(scope).store.pop(key, None) is not None
             if removed:
                 self.events.append(

@@ -8,6 +8,9 @@ scope creation on read, no `Axon-Scopes-Features` header.
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -224,6 +227,7 @@ def test_429_backs_off_as_told_and_then_succeeds(axon: AxonReplay) -> None:
     axon.retry_after = None  # AxonServer itself sends no Retry-After: waits double instead.
     axon.limit_next = 1
     assert service.get("global", "motd") is not None
+    axon.retry_after = "0.01"
     axon.limit_next = 10
     with pytest.raises(RateLimitedError, match="rate limited"):
         service.get("global", "motd")
@@ -295,3 +299,48 @@ def test_the_token_is_never_in_a_message_repr_location_or_log_line(
     said.extend(record.getMessage() for record in caplog.records)
     assert all(TOKEN not in text and "user:" not in text for text in said), said
     source.close()
+
+
+def test_a_server_advertising_compare_and_set_checks_the_writes_itself(axon: AxonReplay) -> None:
+    """Our server's extensions: `expected` goes with the write, a 409 is the conflict."""
+    seeded(axon)
+    axon.checked = True
+    source, service = attach(axon)
+    assert service.capabilities.checked_writes == "atomic"
+    seen = service.get("global", "motd")
+    axon.put("global", "store", "motd", "theirs", "agent")
+    before = len(axon.requests)
+    with pytest.raises(WriteConflictError) as caught:
+        service.compare_and_set("global", "motd", seen, "mine", "op")
+    assert caught.value.actual is not None and caught.value.actual.value == "theirs"
+    assert [path for _m, path, _s, _a in axon.requests[before:]] == ["/v1/session/persist"]
+    assert axon.scopes["global"].store["motd"]["value"] == "theirs"
+    now = service.get("global", "motd")
+    before = len(axon.requests)
+    written = service.compare_and_set("global", "motd", now, "mine", "op")
+    assert written.value == "mine"  # The answer's `entry`: no read after the write.
+    assert len(axon.requests) == before + 1
+    with pytest.raises(WriteConflictError):
+        service.compare_and_set("global", "fresh", now, "x", "op", layer="memory")
+    with pytest.raises(WriteConflictError):
+        service.purge_if("global", "motd", now)
+    service.purge_if("global", "motd", written)
+    assert "motd" not in axon.scopes["global"].store
+    source.close()
+
+
+def test_httpx_loads_only_when_a_server_is_opened(tmp_path: Path) -> None:
+    """`import axon_scopes.core` and a command on files stay as fast as before."""
+    program = (
+        "import sys\n"
+        "import axon_scopes.core\n"
+        "from axon_scopes.cli.main import main\n"
+        f"main(['ls', {str(tmp_path)!r}])\n"
+        "print('httpx' in sys.modules, 'textual' in sys.modules)\n"
+        "axon_scopes.core.open_source('http://127.0.0.1:1')\n"
+        "print('httpx' in sys.modules, 'textual' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=30
+    )
+    assert result.stdout.split()[-4:] == ["False", "False", "True", "False"], result.stderr

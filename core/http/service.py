@@ -103,6 +103,12 @@ class HttpService(HttpWrites, ScopeService):
                 self._announced = set(counts)
         return counts
 
+    @property
+    def listed_once(self) -> bool:
+        """Whether the listing was read (the server answered as an AxonServer once)."""
+        with self._lock:
+            return self._listed is not None
+
     def listed(self, scope: str) -> bool:
         """Whether the listing names `scope` (read once if it never was)."""
         with self._lock:
@@ -114,8 +120,8 @@ class HttpService(HttpWrites, ScopeService):
     def _mark_listed(self, scope: str) -> None:
         """A write created the scope on the server: it may be read from now on."""
         with self._lock:
-            if self._listed is not None:
-                self._listed.setdefault(scope, (0, 0))
+            if self._listed is not None and scope not in self._listed:
+                self._listed = {**self._listed, scope: (0, 0)}
 
     def scopes(self) -> list[ScopeStatus]:
         return [ScopeStatus(name, m, s) for name, (m, s) in sorted(self.summary().items())]
@@ -231,12 +237,14 @@ class HttpService(HttpWrites, ScopeService):
         self._mark_listed(scope)
         with self._lock:
             seen = self._seen.get(scope)
-            if seen is not None:
-                entries = seen[0] if layer == "memory" else seen[1]
+            if seen is not None:  # New dicts: a refresh may be comparing the old ones.
+                memory, store = dict(seen[0]), dict(seen[1])
+                entries = memory if layer == "memory" else store
                 if entry is None:
                     entries.pop(key, None)
                 else:
                     entries[key] = entry
+                self._seen[scope] = (memory, store)
         self._subscribers.notify(ScopeChange(scope))
 
 

@@ -123,15 +123,15 @@ class HttpSource(ScopeSource):
 
     def discover(self) -> list[str]:
         with self._mutex:
-            known = self._service is not None and self._service._listed is not None
+            known = self._service is not None and self._service.listed_once
         service = self._open()
         service.summary()  # Unreachable, a token wanted, not an AxonServer: raised here.
         return [] if known else [self._url]
 
     def services(self) -> dict[str, ScopeService]:
         with self._mutex:
-            ready = self._service is not None and self._service._listed is not None
-            return {self._url: self._service} if ready and self._service else {}
+            service = self._service
+            return {self._url: service} if service is not None and service.listed_once else {}
 
     def focus(self, base: str, scope: str | None) -> None:
         with self._mutex:

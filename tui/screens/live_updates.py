@@ -131,7 +131,7 @@ class LiveUpdates:
             self.ask_token(state.detail)
         was = self.offline
         self.offline = "" if state.connected else (state.detail or "disconnected, retrying")
-        if self.offline and not was:
+        if self.offline and not was and not state.needs_token:  # The dialog says that.
             self.app.notify(
                 self.offline,
                 title=f"{self.source.location}: showing the last good data",
