@@ -125,6 +125,17 @@ def test_a_stopped_server_is_said_and_a_restarted_one_caught_up_with(axon: AxonR
     watch.close()
 
 
+def test_429_while_watching_backs_off_and_stays_connected(axon: AxonReplay) -> None:
+    watch = Watch(axon)
+    axon.retry_after = "0.01"
+    axon.limit_next = 8
+    limited = watch.state_where(lambda s: "rate limited" in s.detail)
+    assert limited.connected
+    assert watch.state_where(lambda s: s.connected and not s.detail)
+    assert axon.limit_next == 0
+    watch.close()
+
+
 def test_a_401_while_watching_asks_for_a_token(axon: AxonReplay) -> None:
     watch = Watch(axon)
     axon.keys = {"key": "read"}

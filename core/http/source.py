@@ -197,6 +197,8 @@ class _Poller:
         self.stop = stop
         self.cursor = EventCursor()
         self.counts: dict[str, tuple[int, int]] | None = None
+        #: When the last round succeeded (the source's clock), None before the first.
+        self.last_ok: float | None = None
 
     def emit(self, changes: list[SourceChange]) -> None:
         for change in changes:
@@ -209,7 +211,10 @@ class _Poller:
                 self.on_state(state)
 
     def live(self) -> str:
-        at = datetime.fromtimestamp(self.source.now(), UTC).strftime("%H:%M:%S")
+        """How changes are found, and when the last poll succeeded (UTC, as the app's times)."""
+        if self.last_ok is None:
+            return self.source.live
+        at = datetime.fromtimestamp(self.last_ok, UTC).strftime("%H:%M:%S")
         return f"{self.source.live} · last poll {at}"
 
     def run(self) -> None:
@@ -231,14 +236,18 @@ class _Poller:
                     next_check = time.monotonic() + self.reconcile_s
                     self.emit(self.source.refresh_all())
                 connected, backoff = True, BACKOFF_S[0]
+                self.last_ok = self.source.now()
                 self.state(SourceState(True, "", self.live()))
                 self.stop.wait(self.source.poll_s)
+            except RateLimitedError as exc:  # Still there: asked to come back later.
+                self.state(SourceState(True, exc.reason, self.live()))
+                self.stop.wait(max(exc.retry_after, self.source.poll_s))
             except SourceUnavailableError as exc:
                 connected = False
-                wait = exc.retry_after if isinstance(exc, RateLimitedError) else backoff
+                wait = backoff
                 needs = isinstance(exc, TokenRequiredError)
                 detail = exc.reason if needs else f"disconnected, retrying: {exc.reason}"
-                self.state(SourceState(False, detail, self.source.live, needs_token=needs))
+                self.state(SourceState(False, detail, self.live(), needs_token=needs))
                 self.stop.wait(max(wait, self.source.poll_s if needs else 0))
                 backoff = min(backoff * 2, BACKOFF_S[1])
             except ScopeError:
