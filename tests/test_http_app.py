@@ -10,7 +10,7 @@ from textual.widgets import Input, TextArea
 
 from axon_scopes.core import SourceOptions, open_source
 from axon_scopes.tui.app import ScopesApp
-from axon_scopes.tui.dialogs import ConflictDialog, PurgeDialog
+from axon_scopes.tui.dialogs import BulkPurgeDialog, ConflictDialog, PurgeDialog
 from axon_scopes.tui.dialogs.token import TokenDialog
 from axon_scopes.tui.widgets.header import StoreHeader
 from tests.axon_replay import AxonReplay
@@ -99,6 +99,20 @@ async def test_a_memory_row_cannot_be_deleted_and_says_why_before_any_dialog(
         await pilot.press("d")
         await settle(app, pilot)
         assert isinstance(app.screen, PurgeDialog)
+
+
+async def test_a_bulk_purge_over_a_server_leaves_memory_rows_out(axon: AxonReplay) -> None:
+    axon.put("global", "memory", "job.plan", "m", "think")
+    axon.put("global", "store", "job.result", "s", "step")
+    async with (app := app_on(axon)).run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("D")
+        await settle(app, pilot)
+        assert isinstance(app.screen, BulkPurgeDialog)
+        await pilot.press(*"job", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, BulkPurgeDialog)
+        assert [(r.layer, r.key) for r in app.screen.previewed] == [("store", "job.result")]
 
 
 async def test_a_server_wanting_a_token_asks_for_it_and_the_tree_appears(

@@ -96,3 +96,12 @@ def test_tail_follows_a_write_made_through_the_server(axon: AxonReplay) -> None:
     finally:
         process.kill()
         process.wait()
+
+
+def test_the_app_takes_a_token_and_a_poll_interval_before_or_after_the_url() -> None:
+    from axon_scopes.tui.cli import build_parser
+
+    url = "http://127.0.0.1:8420"
+    for args in (["--token", "k", "--poll", "2.5", url], [url, "--poll", "2.5", "--token", "k"]):
+        parsed = build_parser().parse_args(args)
+        assert (parsed.path, parsed.poll) == (url, 2.5)
