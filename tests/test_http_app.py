@@ -93,6 +93,11 @@ async def test_a_memory_row_cannot_be_deleted_and_says_why_before_any_dialog(
         assert not isinstance(app.screen, PurgeDialog)
         assert any("no endpoint to delete a memory entry" in n for n in notices(app))
         assert "plan" in axon.scopes["global"].memory
+        app.clear_notifications()
+        await pilot.press("slash", "d")  # A d typed into the filter is only text.
+        await settle(app, pilot)
+        assert not any("no endpoint" in n for n in notices(app))
+        await pilot.press("escape")
         assert app.browser.table.move_cursor_to_key(("store", "motd"))
         await settle(app, pilot)
         assert app.browser.check_action("purge", ()) is True

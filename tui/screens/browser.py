@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -25,7 +25,7 @@ from axon_scopes.core import ScopeSource
 
 from .. import changes
 from ..display import safe
-from ..keys import KEYS, WRITE_ACTIONS, bindings
+from ..keys import WRITE_ACTIONS, bindings
 from ..messages import ScopeRowsLoaded, ScopesScanned
 from ..refs import ScopeRef
 from ..table.rows import Row
@@ -37,19 +37,15 @@ from ..widgets.safe_inputs import SafeInput
 from ..widgets.scope_tree import ScopeInfo, ScopeTree
 from ..widgets.status_line import ChangeStatus
 from .actions import ViewActions
+from .deletes import delete_refusal
 from .filtering import FilterSort
 from .live_updates import LiveUpdates
 from .loading import ScopeLoading
 from .reverts import RevertWatch
-from .writes import READ_ONLY_REASON, WriteFlows, delete_refusal, service_refusal
+from .writes import READ_ONLY_REASON, WriteFlows, service_refusal
 
 if TYPE_CHECKING:
     from ..app import Clock, ScopesApp
-
-#: The keys bound to delete (said when a row cannot be deleted).
-_PURGE_KEYS = frozenset(
-    key for k in KEYS if k.action == "purge" and k.bind for key in k.bind.split(",")
-)
 
 
 class BrowserScreen(
@@ -241,9 +237,8 @@ class BrowserScreen(
     def elsewhere(self) -> str:
         """Where other processes' writes land, for messages: "on disk", "in Redis"."""
         kind = self.source.kind
-        return {"files": "on disk", "redis": "in Redis", "server": "on the server"}.get(
-            kind, f"in {kind}"
-        )
+        places = {"files": "on disk", "redis": "in Redis", "server": "on the server"}
+        return places.get(kind, f"in {kind}")
 
     def known_refs(self) -> Iterable[ScopeRef]:
         """Every scope the tree shows."""
@@ -333,27 +328,10 @@ class BrowserScreen(
 
     def _cursor_moved(self) -> None:
         self._update_detail()
-        if self.current is not None and self.source.kind == "server":
-            self.refresh_bindings()  # Delete is dimmed on a row that cannot be deleted.
+        self.cursor_moved_for_deletes()  # Delete is dimmed on a row that cannot be deleted.
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Delete on a row the service cannot delete (an AxonServer's memory entry): dimmed."""
-        if action == "purge" and self.current is not None and self.is_mounted:
-            try:
-                capabilities = self.service(self.current).capabilities
-            except KeyError:
-                return True
-            if delete_refusal(capabilities, self.table.cursor_row) is not None:
-                return None
-        return True
-
-    def on_key(self, event: events.Key) -> None:
-        """A dimmed delete key still says why it does nothing (before any dialog)."""
-        if event.key in _PURGE_KEYS and self.check_action("purge", ()) is None:
-            event.stop()
-            refusal = self.purge_refusal(self.table.cursor_row)
-            if refusal is not None:
-                self.notify(refusal, severity="warning")
+        return self.action_state(action)
 
     def _update_detail(self) -> None:
         detail = self.query_one(DetailPane)
@@ -399,28 +377,22 @@ class BrowserScreen(
 
     def action_purge(self) -> None:
         row = self._writable_row()
-        if row is None or self.current is None:
-            return
-        refusal = self.purge_refusal(row)
-        if refusal is not None:
-            self.notify(refusal, severity="warning")
-            return
-        self.purge_flow(self.current, row)
+        if row is not None and self.current is not None and not self.delete_refused(row):
+            self.purge_flow(self.current, row)
 
     def action_bulk_purge(self) -> None:
         if not self._can_write() or self.current is None:
             return
         ref = self.current
-        capabilities = self.service(ref).capabilities
+        caps = self.service(ref).capabilities
 
         def find(query: str) -> list[Row]:
             needle = query.lower()
             matches = [
                 row
                 for row in self._scope_rows(ref)
-                if row.writable
-                and delete_refusal(capabilities, row) is None
-                and (needle in row.key.lower() or needle in row.value.lower())
+                if row.writable and delete_refusal(caps, row) is None
+                if needle in row.key.lower() or needle in row.value.lower()
             ]
             return sorted(matches, key=lambda row: (row.layer, row.key))
 

@@ -30,6 +30,7 @@ from .. import changes
 from ..dialogs.saving import ASKING, SAVED, SaveOutcome
 from ..refs import ScopeRef
 from ..table.rows import Row
+from .deletes import DeleteRefusals
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -54,7 +55,6 @@ NO_CHECKED_WRITES = (
     "so none is made"
 )
 MEMORY_READ_ONLY = "This store's service shows its memory layer but cannot write it."
-NO_MEMORY_DELETE = "AxonServer has no endpoint to delete a memory entry"
 
 
 def service_refusal(capabilities: Capabilities) -> str | None:
@@ -71,14 +71,7 @@ def service_refusal(capabilities: Capabilities) -> str | None:
     return None
 
 
-def delete_refusal(capabilities: Capabilities, row: Row | None) -> str | None:
-    """Why `row` cannot be deleted although it may be edited (None: it can)."""
-    if row is not None and row.layer == "memory" and not capabilities.can_delete_memory:
-        return NO_MEMORY_DELETE
-    return None
-
-
-class WriteFlows:
+class WriteFlows(DeleteRefusals):
     """The write flows of the main view; mixed into the node that owns the scope's state.
 
     A plain class, listed after the Textual base, so that it adds no CSS or bindings.
@@ -129,12 +122,6 @@ class WriteFlows:
         if row is not None and row.layer == "memory" and not capabilities.can_write_memory:
             return MEMORY_READ_ONLY, "warning"
         return None
-
-    def purge_refusal(self, row: Row | None) -> str | None:
-        """Why the row under the cursor cannot be deleted here (before any dialog opens)."""
-        if self.current is None:
-            return None
-        return delete_refusal(self.service(self.current).capabilities, row)
 
     def turned_read_only(self, error: ScopeError) -> None:
         """A server refused a write with this token (403): the header says read-only now."""
