@@ -287,6 +287,7 @@ def test_the_token_is_never_in_a_message_repr_location_or_log_line(
     source.discover()  # The URL's password is the token.
     service = source.service(source.location)
     said: list[str] = [repr(source), source.location, source.where, repr(service)]
+    said.append(repr(SourceOptions(extra={"token": TOKEN})))
     said.append(service.where("global"))
     with pytest.raises(WriteForbiddenError) as caught:
         service.put("global", "k", "v", "op")

@@ -139,9 +139,7 @@ class HttpService(HttpWrites, ScopeService):
             for e in export.entries
             if e.layer == "memory"
         }
-        queried = self._client.post(
-            "/v1/session/query", {"scope": scope, "query": ""}, write=False
-        )
+        queried = self._client.post("/v1/session/query", {"scope": scope, "query": ""}, write=False)
         query = parse(queried.body, Query, self.location, f"the query of {scope!r}")
         store = {e.key: e for e in query.entries}
         with self._lock:

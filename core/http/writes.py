@@ -52,9 +52,7 @@ class HttpWrites:
         def checks_atomically(self) -> bool: ...
         def get(self, scope: str, key: str, *, layer: Layer = "store") -> MemoryEntry | None: ...
         def listed(self, scope: str) -> bool: ...
-        def _wrote(
-            self, scope: str, layer: Layer, key: str, entry: MemoryEntry | None
-        ) -> None: ...
+        def _wrote(self, scope: str, layer: Layer, key: str, entry: MemoryEntry | None) -> None: ...
 
     def _writable(self, scope: str) -> None:
         if self._forbidden:
@@ -220,7 +218,11 @@ class HttpWrites:
             else:
                 entry = change.entry
                 self.compare_and_set(
-                    scope, change.key, change.expected, entry.value, entry.source_step,
+                    scope,
+                    change.key,
+                    change.expected,
+                    entry.value,
+                    entry.source_step,
                     layer=change.layer,
                 )
 
