@@ -87,6 +87,24 @@ def test_moved_counts_new_scopes_and_memory_changes_are_reported(axon: AxonRepla
     watch.close()
 
 
+def test_a_scope_never_read_is_told_by_its_event_or_its_counts(axon: AxonReplay) -> None:
+    """Nothing to compare with: an event makes it an unknown change, counts make it counted."""
+    axon.put("flow:a", "store", "x", "1")
+    axon.put("flow:b", "store", "y", "1")
+    watch = Watch(axon)
+    assert watch.service.refresh() == []  # A first read for no reason tells nothing.
+    watch.service._seen.clear()  # As if never read (a viewer opened no scope).
+    axon.put("flow:a", "store", "x", "2")
+    axon.publish("session.persist", {"key": "x", "scope": "flow:a"})
+    change = watch.change_where(lambda c: c.change.scope == "flow:a").change
+    assert (change.keys, change.counted, change.new) == (None, False, False)
+    watch.service._seen.pop("flow:b", None)
+    axon.put("flow:b", "store", "z", "1")  # No event: only the count moves.
+    change = watch.change_where(lambda c: c.change.scope == "flow:b").change
+    assert change.added == 1
+    watch.close()
+
+
 def test_the_shown_scope_is_re_read_on_a_slow_timer_and_catches_a_silent_change(
     axon: AxonReplay,
 ) -> None:

@@ -52,6 +52,8 @@ class HttpService(HttpWrites, ScopeService):
         self._seen: dict[str, Layers] = {}
         #: Scopes reported to subscribers (new ones are said once, gone ones too).
         self._announced: set[str] | None = None
+        #: Each scope's counts as the last refresh (or the first listing) saw them.
+        self._counted: dict[str, tuple[int, int]] = {}
         #: Why writes are refused since the server said 403 ("" while they are not).
         self._forbidden = ""
         self._subscribers = Subscribers()
@@ -101,6 +103,7 @@ class HttpService(HttpWrites, ScopeService):
             self._listed = counts
             if self._announced is None:
                 self._announced = set(counts)
+                self._counted = dict(counts)
         return counts
 
     @property
@@ -187,11 +190,21 @@ class HttpService(HttpWrites, ScopeService):
         return self.refresh_scopes(names, listed)
 
     def refresh_scopes(
-        self, names: Iterable[str], listed: dict[str, tuple[int, int]]
+        self,
+        names: Iterable[str],
+        listed: dict[str, tuple[int, int]],
+        hinted: frozenset[str] = frozenset(),
     ) -> list[ScopeChange]:
-        """Re-read `names` as of the listing `listed`: new ones said new, unlisted ones gone."""
+        """Re-read `names` as of the listing `listed`: new ones said new, unlisted ones gone.
+
+        A scope never read before has nothing to compare with: its change is told by its
+        counts (as the previous refresh listed them), or as an unknown change when an
+        event named it (`hinted`); a first read for no reason tells nothing.
+        """
         changes: list[ScopeChange] = []
         with self._lock:
+            counted = self._counted
+            self._counted = {**counted, **{n: listed[n] for n in names if n in listed}}
             announced = self._announced if self._announced is not None else set()
             self._announced = announced
             new = {name for name in names if name in listed and name not in announced}
@@ -203,29 +216,33 @@ class HttpService(HttpWrites, ScopeService):
                 self._seen.pop(name, None)
         changes.extend(ScopeChange(name, "refresh", gone=True) for name in gone)
         for name in names:
-            change = self._reread(name, name in new)
+            change, compared = self._reread(name, name in new)
+            if not compared and name not in new:
+                change = _unseen(name, counted.get(name), listed[name], name in hinted)
             if change is not None:
                 changes.append(change)
         for change in changes:
             self._subscribers.notify(change)
         return changes
 
-    def _reread(self, scope: str, new: bool) -> ScopeChange | None:
+    def _reread(self, scope: str, new: bool) -> tuple[ScopeChange | None, bool]:
+        """The scope's change since it was last read, and whether there was a last read."""
         with self._lock:
             before = self._seen.get(scope)
         memory, store = self._read(scope)
         if new:
-            return ScopeChange(scope, "refresh", added=len(store), new=True)
+            return ScopeChange(scope, "refresh", added=len(store), new=True), True
         if before is None:
-            return None
+            return None, False
         added, changed, removed = count_changes(before[1], store)
         memory_changed = before[0] != memory
         if not (added or changed or removed or memory_changed):
-            return None
+            return None, True
         keys = None if memory_changed else frozenset(_moved(before[1], store))
-        return ScopeChange(
+        change = ScopeChange(
             scope, "refresh", added, changed, removed, keys=keys, memory_changed=memory_changed
         )
+        return change, True
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         return self._subscribers.subscribe(callback)
@@ -244,6 +261,22 @@ class HttpService(HttpWrites, ScopeService):
                     entries[key] = entry
                 self._seen[scope] = (memory, store)
         self._subscribers.notify(ScopeChange(scope))
+
+
+def _unseen(
+    scope: str, was: tuple[int, int] | None, now: tuple[int, int], hinted: bool
+) -> ScopeChange | None:
+    """The change of a scope read for the first time: from its counts, else unknown."""
+    if was is not None and was != now:
+        store = now[1] - was[1]
+        return ScopeChange(
+            scope,
+            "refresh",
+            added=max(0, store),
+            removed=max(0, -store),
+            memory_changed=now[0] != was[0],
+        )
+    return ScopeChange(scope, "refresh") if hinted else None
 
 
 def _by_key(entries: dict[str, MemoryEntry]) -> list[MemoryEntry]:

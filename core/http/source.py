@@ -266,12 +266,13 @@ class _Poller:
         before = counts if before is None else before
         moved = counts.keys() | before.keys()
         targets = {name for name in moved if before.get(name) != counts.get(name)}
-        targets |= {e.scope for e in events if e.scope is not None}
+        hinted = {e.scope for e in events if e.scope is not None}
         if any(e.scope is None for e in events):
-            targets |= set(counts)
+            hinted |= set(counts)
+        targets |= hinted
         shown = self.source.shown
         if shown_due and shown is not None:
             targets.add(shown)
         base = self.source.location
-        changes = service.refresh_scopes(sorted(targets), counts)
+        changes = service.refresh_scopes(sorted(targets), counts, frozenset(hinted))
         self.emit([SourceChange(base, change) for change in changes])
