@@ -31,7 +31,7 @@ EXIT_CODES = {
     NOT_FOUND: "scope or key not found",
     CONFLICT: "conflict: the entry is not what --expect/--absent said; nothing written",
     UNREADABLE: "the scope's stored data is unreadable",
-    UNREACHABLE: "the source cannot be reached (missing directory, server down)",
+    UNREACHABLE: "the source cannot be reached (missing directory, server down, token wanted)",
 }
 
 
@@ -63,7 +63,13 @@ def code_for(exc: BaseException) -> int:
         return UNREADABLE
     if isinstance(exc, e.SourceUnavailableError | ConnectionError):
         return UNREACHABLE
-    if isinstance(exc, e.InvalidScopeNameError | e.InvalidEntryError | e.ReadOnlyServiceError):
+    if isinstance(
+        exc,
+        e.InvalidScopeNameError
+        | e.InvalidEntryError
+        | e.ReadOnlyServiceError
+        | e.UnsupportedWriteError,
+    ):
         return USAGE
     return FAILED
 
@@ -72,10 +78,13 @@ def code_for(exc: BaseException) -> int:
 def reported() -> Iterator[None]:
     """Turn the core's errors (and the system's) into a one-line `CliError`."""
     from axon_scopes.core import ScopeError
+    from axon_scopes.core.errors import TokenRequiredError
 
     try:
         yield
     except (CliError, BrokenPipeError):
         raise
+    except TokenRequiredError as exc:
+        raise CliError(f"{exc}: pass --token or set AXON_TOKEN", UNREACHABLE) from None
     except (ScopeError, OSError) as exc:
         raise CliError(str(exc), code_for(exc)) from None

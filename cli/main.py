@@ -26,9 +26,11 @@ The app:
   axon-scopes srv/axon-server    files srv/.axon-server__*.session.json
   axon-scopes srv/               every store in srv/ (each base name is a tree root)
   axon-scopes redis://host/0     a Redis source
+  axon-scopes http://host:8420   a running AxonServer (--token KEY or AXON_TOKEN)
   axon-scopes demo               a generated demo store in a temporary directory
   axon-scopes open DIR           DIR even when its name is a command (or use ./DIR)
-  app options: --read-only, --theme NAME, --no-watch, --max-file-size SIZE
+  app options: --read-only, --theme NAME, --no-watch, --max-file-size SIZE,
+               --token KEY, --poll SECONDS
 
 \b
 Scripting (each command has --help):
@@ -45,7 +47,7 @@ In a browser (listens on 127.0.0.1; see the README for an SSH tunnel):
 """
 
 #: The app's options that take a value: their value is not the SOURCE.
-_VALUE_OPTIONS = frozenset({"--theme", "--max-file-size"})
+_VALUE_OPTIONS = frozenset({"--theme", "--max-file-size", "--token", "--poll", "--config"})
 _GROUP_ONLY = frozenset({"--help", "-h", "--version"})
 
 
@@ -122,6 +124,13 @@ def app_options(func: Any) -> Any:
     )(func)
     func = click.option("--theme", default=None, help="Textual theme, e.g. textual-light")(func)
     func = click.option(
+        "--poll",
+        type=click.FloatRange(min=0.1),
+        default=None,
+        metavar="SECONDS",
+        help="an AxonServer (http://): seconds between two polls for changes (default 1)",
+    )(func)
+    func = click.option(
         "--config",
         default=None,
         metavar="PATH",
@@ -155,11 +164,25 @@ def open_command(
     no_watch: bool,
     max_file_size: int | None,
     config: str | None,
+    poll: float | None,
 ) -> None:
     """Open the interactive app on SOURCE (a base path, a directory, a URL)."""
     from axon_scopes.tui.cli import run_app
 
-    sys.exit(run_app(source, read_only, theme, not no_watch, max_file_size, config=config))
+    from .sources import given_token
+
+    sys.exit(
+        run_app(
+            source,
+            read_only,
+            theme,
+            not no_watch,
+            max_file_size,
+            config=config,
+            token=given_token(),
+            poll=poll,
+        )
+    )
 
 
 @cli.command("demo")
@@ -173,6 +196,7 @@ def demo_command(
     no_watch: bool,
     max_file_size: int | None,
     config: str | None,
+    poll: float | None,
     redis: bool,
 ) -> None:
     """Open the app on a generated demo store that a background writer keeps changing."""

@@ -45,8 +45,32 @@ class SizeType(click.ParamType):
 SOURCE = click.Path(path_type=str)
 
 
+#: Where `--token` (or AXON_TOKEN) is kept for the command that opens the source.
+TOKEN_KEY = "axon_scopes.token"
+
+
+def _keep_token(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta[TOKEN_KEY] = value
+
+
+def given_token() -> str | None:
+    """The bearer token given with `--token` or AXON_TOKEN, if any (never printed)."""
+    ctx = click.get_current_context(silent=True)
+    return None if ctx is None else ctx.meta.get(TOKEN_KEY)
+
+
 def source_options(func: F) -> F:
     """Options every command that opens a source takes."""
+    func = click.option(
+        "--token",
+        envvar="AXON_TOKEN",
+        default=None,
+        metavar="KEY",
+        expose_value=False,
+        callback=_keep_token,
+        help="bearer key of an AxonServer (http:// sources); or set AXON_TOKEN",
+    )(func)
     func = click.option(
         "--max-file-size",
         type=SizeType(),
@@ -81,8 +105,12 @@ def open_source(
     """The source behind `target`, its bases found; unreachable ones exit 6."""
     from axon_scopes.core import SourceOptions
 
+    token = given_token()
     options = SourceOptions(
-        read_only=read_only, max_file_bytes=max_file_size, max_value_bytes=max_value_size
+        read_only=read_only,
+        max_file_bytes=max_file_size,
+        max_value_bytes=max_value_size,
+        extra={"token": token} if token else {},
     )
     source = build_source(target, options)
     with reported():

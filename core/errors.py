@@ -88,6 +88,26 @@ class SourceUnavailableError(ScopeError, ConnectionError):
         super().__init__(f"{location}: {reason}")
 
 
+class TokenRequiredError(SourceUnavailableError):
+    """A server that wants a bearer token (401), or refused the one given for reading (403).
+
+    The message never holds the token; a caller may ask for one and open the source again.
+    """
+
+
+class WriteForbiddenError(ReadOnlyServiceError):
+    """A server refused a write with this token (403): the service is read-only from now on."""
+
+    def __init__(self, scope: str, reason: str) -> None:
+        self.scope = scope
+        self.reason = reason
+        ScopeError.__init__(self, reason)
+
+
+class UnsupportedWriteError(ScopeError):
+    """A write the source has no way to make (AxonServer cannot delete a memory entry)."""
+
+
 class FlushError(ScopeError, OSError):
     """A flush that failed; the file on disk is unchanged and the store stays dirty."""
 

@@ -29,6 +29,14 @@ class Capabilities:
     has_compare_and_set: bool
     #: Every write is refused.
     read_only: bool
+    #: A memory entry can be deleted (AxonServer has no endpoint for it).
+    can_delete_memory: bool = True
+    #: How checked writes are checked: "atomic" (where the write happens, under a lock) or
+    #: "reread" (the entry is re-read right before writing: that narrows the race with
+    #: another writer, it does not close it).
+    checked_writes: str = "atomic"
+    #: Why writes are refused, in words, when `read_only` came from the service ("" if not).
+    read_only_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,8 @@ class ScopeChange:
     keys: frozenset[str] | None = None
     #: The published memory appeared, went or changed.
     published: bool = False
+    #: The scope's own memory layer changed (a server's, read over HTTP).
+    memory_changed: bool = False
     #: The scope turned unreadable (why), or None.
     error: str | None = None
     #: The scope was found (new) or its data is gone and the scope dropped (gone).

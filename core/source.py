@@ -36,6 +36,8 @@ class SourceState:
     detail: str = ""
     #: How changes are found: "watching files", "stream", "polling every 1 s", "off".
     live: str = "off"
+    #: Not connected because the source wants a (new) token: a viewer may ask for one.
+    needs_token: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +49,15 @@ class SourceOptions:
     max_file_bytes: int | None = None
     lock_timeout: float | None = None
     clock: Callable[[], float] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: Not in the repr: it may hold a server's token.
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 SourceListener = Callable[[SourceChange], None]
 #: What a Redis source string starts with.
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+#: What an AxonServer source string starts with (its HTTP API).
+HTTP_SCHEMES = ("http://", "https://")
 StateListener = Callable[[SourceState], None]
 
 
@@ -129,6 +134,13 @@ class ScopeSource(ABC):
             found.extend(SourceChange(base, change) for change in service.refresh())
         return found
 
+    def focus(self, base: str, scope: str | None) -> None:  # noqa: B027 - optional hook
+        """The scope a viewer shows now (None: none). A source that polls re-reads it more
+        often (a server's internal writes tell no one); the others ignore it."""
+
+    def set_token(self, token: str | None) -> None:  # noqa: B027 - optional hook
+        """Use this bearer token from now on (a server that answered 401); others ignore it."""
+
     def check(self) -> None:  # noqa: B027 - optional hook
         """Raise `SourceUnavailableError` if what was given cannot be a source at all.
 
@@ -143,7 +155,7 @@ class ScopeSource(ABC):
 
 
 def open_source(target: object = None, options: SourceOptions | None = None) -> ScopeSource:
-    """The source behind what a user typed: a Redis URL, a directory or a base path.
+    """The source behind what a user typed: a server or Redis URL, a directory or a base path.
 
     `target` may also be a `ScopedSessionManager` (an app embedded in an agent). What
     cannot be a source (a missing directory, a path through a file) raises
@@ -151,7 +163,11 @@ def open_source(target: object = None, options: SourceOptions | None = None) -> 
     """
     options = options or SourceOptions()
     location = getattr(target, "location", target)  # A manager: where its base lives.
-    if isinstance(location, str) and location.startswith(REDIS_SCHEMES):
+    if isinstance(location, str) and location.lower().startswith(HTTP_SCHEMES):
+        from .http.source import HttpSource
+
+        source = HttpSource(location, options)
+    elif isinstance(location, str) and location.startswith(REDIS_SCHEMES):
         from .manager import ScopedSessionManager
         from .redis.source import RedisSource
 

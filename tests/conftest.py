@@ -22,7 +22,7 @@ from axon_scopes.tui.app import ScopesApp, make_app
 from axon_scopes.tui.demo import DEMO_EPOCH, populate
 from axon_scopes.tui.dialogs.saving import ASKING
 
-pytest_plugins = ["tests.redis_servers"]
+pytest_plugins = ["tests.redis_servers", "tests.axon_replay"]
 
 #: "Now" for every app test: one hour after the demo data's newest timestamp.
 NOW = DEMO_EPOCH + 3_600

@@ -21,10 +21,13 @@ def run_app(
     *,
     redis: bool = False,
     config: str | None = None,
+    token: str | None = None,
+    poll: float | None = None,
 ) -> int:
     """Open the app on `target` (None: the demo, over Redis with `redis`); its exit code.
 
-    `config` is the settings file (None: the platform's config directory's).
+    `config` is the settings file (None: the platform's config directory's). `token`
+    and `poll` are an AxonServer's bearer key and poll interval (`http://` sources).
     """
     import gc
 
@@ -37,7 +40,12 @@ def run_app(
     gc.enable()  # The console script turns it off for its short-lived commands.
     max_file_bytes = max_file_size or DEFAULT_MAX_FILE_BYTES
     # What cannot be a source is refused before Textual loads; the app finds the bases.
-    options = SourceOptions(read_only=read_only, max_file_bytes=max_file_bytes)
+    extra: dict[str, object] = {}
+    if token:
+        extra["token"] = token
+    if poll is not None:
+        extra["poll_s"] = poll
+    options = SourceOptions(read_only=read_only, max_file_bytes=max_file_bytes, extra=extra)
     source = build_source(target, options) if target is not None else None
     # Textual draws at most this many frames a second (read when it is imported). At
     # its default of 60, a key pressed just after a frame waits up to 17 ms for the

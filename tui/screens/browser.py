@@ -37,6 +37,7 @@ from ..widgets.safe_inputs import SafeInput
 from ..widgets.scope_tree import ScopeInfo, ScopeTree
 from ..widgets.status_line import ChangeStatus
 from .actions import ViewActions
+from .deletes import delete_refusal
 from .filtering import FilterSort
 from .live_updates import LiveUpdates
 from .loading import ScopeLoading
@@ -150,7 +151,7 @@ class BrowserScreen(
         self.table.focus()
         self.set_timer(0.3, self._mount_footer)  # Also when no rows ever come.
         # The detail pane follows the cursor in the same frame, not one message later.
-        self.table.cursor_signal.subscribe(self, lambda _row: self._update_detail(), immediate=True)
+        self.table.cursor_signal.subscribe(self, lambda _row: self._cursor_moved(), immediate=True)
         self.scan_scopes()
         status = self.query_one(ChangeStatus)
         status.since = self.change_log.started
@@ -236,7 +237,8 @@ class BrowserScreen(
     def elsewhere(self) -> str:
         """Where other processes' writes land, for messages: "on disk", "in Redis"."""
         kind = self.source.kind
-        return {"files": "on disk", "redis": "in Redis"}.get(kind, f"in {kind}")
+        places = {"files": "on disk", "redis": "in Redis", "server": "on the server"}
+        return places.get(kind, f"in {kind}")
 
     def known_refs(self) -> Iterable[ScopeRef]:
         """Every scope the tree shows."""
@@ -324,6 +326,13 @@ class BrowserScreen(
         else:
             self.action_view()
 
+    def _cursor_moved(self) -> None:
+        self._update_detail()
+        self.cursor_moved_for_deletes()  # Delete is dimmed on a row that cannot be deleted.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.action_state(action)
+
     def _update_detail(self) -> None:
         detail = self.query_one(DetailPane)
         row = self.table.cursor_row
@@ -368,20 +377,22 @@ class BrowserScreen(
 
     def action_purge(self) -> None:
         row = self._writable_row()
-        if row is not None and self.current is not None:
+        if row is not None and self.current is not None and not self.delete_refused(row):
             self.purge_flow(self.current, row)
 
     def action_bulk_purge(self) -> None:
         if not self._can_write() or self.current is None:
             return
         ref = self.current
+        caps = self.service(ref).capabilities
 
         def find(query: str) -> list[Row]:
             needle = query.lower()
             matches = [
                 row
                 for row in self._scope_rows(ref)
-                if row.writable and (needle in row.key.lower() or needle in row.value.lower())
+                if row.writable and delete_refusal(caps, row) is None
+                if needle in row.key.lower() or needle in row.value.lower()
             ]
             return sorted(matches, key=lambda row: (row.layer, row.key))
 

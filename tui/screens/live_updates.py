@@ -75,6 +75,8 @@ class LiveUpdates:
         self.follow = False
         self._held: list[SourceChange] = []
         self._stop_watching: Callable[[], None] | None = None
+        #: The token dialog is up (a 401 seen by the scan and the watcher asks once).
+        self._asking_token = False
         self.change_log = ChangeLog(self.clock())
 
     def _start_watching(self) -> None:
@@ -116,13 +118,20 @@ class LiveUpdates:
             self.apply_changes(message.changes)
 
     def on_source_state_changed(self, message: SourceStateChanged) -> None:
-        """Lost: say so once and keep saying it in the header; found again: catch up."""
+        """Lost: say so once and keep saying it in the header; found again: catch up.
+
+        A source that wants a token gets asked for one (once at a time).
+        """
         state = message.state
-        # Watching files or a stream needs no words; polling does (changes come later).
-        self.live_mode = state.live if state.live.startswith("polling") else ""
+        # Watching files or a stream needs no words; polling does (changes come later),
+        # and when it last succeeded: kept while the source is lost.
+        if state.connected or not self.live_mode:
+            self.live_mode = state.live if state.live.startswith("polling") else ""
+        if state.needs_token:
+            self.ask_token(state.detail)
         was = self.offline
         self.offline = "" if state.connected else (state.detail or "disconnected, retrying")
-        if self.offline and not was:
+        if self.offline and not was and not state.needs_token:  # The dialog says that.
             self.app.notify(
                 self.offline,
                 title=f"{self.source.location}: showing the last good data",
@@ -134,6 +143,31 @@ class LiveUpdates:
             self.scan_scopes()
             if self.current is not None:
                 self.load_scope(self.current, external=True)
+
+    def ask_token(self, reason: str) -> None:
+        """Ask for the server's bearer token; with one, read everything again."""
+        from ..dialogs.token import TokenDialog
+
+        if self._asking_token:
+            return
+        self._asking_token = True
+
+        def answered(token: str | None) -> None:
+            self._asking_token = False
+            if token is None:
+                self.app.notify(
+                    f"No token given: {self.source.location} {reason}",
+                    severity="error",
+                    timeout=8,
+                )
+                return
+            self.source.set_token(token)
+            self.offline = ""
+            self.scan_scopes()
+            if self.current is not None:
+                self.load_scope(self.current, external=True)
+
+        self.app.push_screen(TokenDialog(self.source.location, reason), answered)
 
     def apply_changes(self, found: list[SourceChange], *, shown: bool = False) -> None:
         """Log changes, refresh the tree when scopes or counts moved, reload the shown scope."""
@@ -157,7 +191,7 @@ class LiveUpdates:
             if record is not None:
                 records.append(record)
             rescan |= bool(change.new or change.gone or change.added or change.removed)
-            rescan |= bool(change.error or change.published or fixed)
+            rescan |= bool(change.error or change.published or change.memory_changed or fixed)
         self.log_changes(records)
         self.check_reverts(touched)
         if rescan:

@@ -20,9 +20,12 @@ from axon_scopes.core import (
     ScopeSnapshot,
     ScopeSource,
     SourceChange,
+    SourceState,
+    SourceUnavailableError,
 )
+from axon_scopes.core.errors import TokenRequiredError
 
-from ..messages import ScopeRowsLoaded, ScopesScanned
+from ..messages import ScopeRowsLoaded, ScopesScanned, SourceStateChanged
 from ..refs import ScopeRef
 from ..table.index import RowIndex
 from ..table.rows import Item, Row, SortColumn, build_rows, preview_rows, row_items
@@ -45,6 +48,8 @@ class ScopeLoading:
         table: EntryTable
         _shown_ref: ScopeRef | None
         _load_seq: int
+        #: The source has been read once.
+        _scanned: bool
         #: Live updates are held (then no rows are built ahead).
         paused: bool
         #: When the shown scope's memory layer was published (kept by a patch).
@@ -56,8 +61,21 @@ class ScopeLoading:
 
     @work(thread=True, exclusive=True, group="scan")
     def scan_scopes(self) -> None:
-        """Discover bases and scopes and count them; reads stored data, so off the UI thread."""
-        self.post_message(self._scan())
+        """Discover bases and scopes and count them; reads stored data, so off the UI thread.
+
+        A source that cannot be reached is said as the watcher says it (a token wanted,
+        or disconnected); the tree keeps what it showed.
+        """
+        try:
+            scanned = self._scan()
+        except SourceUnavailableError as exc:
+            needs = isinstance(exc, TokenRequiredError)
+            detail = exc.reason if needs else f"disconnected, retrying: {exc.reason}"
+            self.post_message(SourceStateChanged(SourceState(False, detail, needs_token=needs)))
+            if not self._scanned:
+                self.post_message(ScopesScanned([], {}, False))
+            return
+        self.post_message(scanned)
 
     def _scan(self) -> ScopesScanned:
         self.source.discover()
@@ -79,6 +97,7 @@ class ScopeLoading:
 
     def load_scope(self, ref: ScopeRef, external: bool = False, reload: bool = False) -> None:
         """Read a scope off the UI thread; what the worker needs of the table goes with it."""
+        self.source.focus(ref.base, ref.scope)  # A polling source re-reads it more often.
         table = self.table
         same = ref == self._shown_ref and not table.in_preview
         preview = not same and table.sort_column == "layer" and not table.sort_reverse

@@ -24,11 +24,13 @@ from axon_scopes.core import (
     ScopeSource,
     WriteConflictError,
 )
+from axon_scopes.core.errors import WriteForbiddenError
 
 from .. import changes
 from ..dialogs.saving import ASKING, SAVED, SaveOutcome
 from ..refs import ScopeRef
 from ..table.rows import Row
+from .deletes import DeleteRefusals
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -56,15 +58,20 @@ MEMORY_READ_ONLY = "This store's service shows its memory layer but cannot write
 
 
 def service_refusal(capabilities: Capabilities) -> str | None:
-    """Why a service's writes are refused, read from what it says it can do; None: allowed."""
+    """Why a service's writes are refused, read from what it says it can do; None: allowed.
+
+    A service whose checked writes re-read the entry right before writing
+    (`checked_writes="reread"`, an AxonServer) may write: it narrows the race with
+    another writer, and its conflicts open the same dialog.
+    """
     if capabilities.read_only:
-        return SERVICE_READ_ONLY
+        return capabilities.read_only_reason or SERVICE_READ_ONLY
     if not capabilities.has_compare_and_set:
         return NO_CHECKED_WRITES
     return None
 
 
-class WriteFlows:
+class WriteFlows(DeleteRefusals):
     """The write flows of the main view; mixed into the node that owns the scope's state.
 
     A plain class, listed after the Textual base, so that it adds no CSS or bindings.
@@ -85,6 +92,7 @@ class WriteFlows:
         read_only: bool
 
         def service(self, ref: ScopeRef) -> ScopeService: ...
+        def query_one(self, selector: type[T]) -> T: ...
         def load_scope(
             self, ref: ScopeRef, external: bool = False, reload: bool = False
         ) -> None: ...
@@ -114,6 +122,13 @@ class WriteFlows:
         if row is not None and row.layer == "memory" and not capabilities.can_write_memory:
             return MEMORY_READ_ONLY, "warning"
         return None
+
+    def turned_read_only(self, error: ScopeError) -> None:
+        """A server refused a write with this token (403): the header says read-only now."""
+        from ..widgets.header import StoreHeader
+
+        if isinstance(error, WriteForbiddenError):
+            self.query_one(StoreHeader).read_only = True
 
     def _refused(self, row: Row | None = None) -> bool:
         refusal = self.write_refusal(row)
@@ -171,6 +186,7 @@ class WriteFlows:
         self.refresh_after_write(ref)
 
     def failed(self, ref: ScopeRef, summary: str, error: ScopeError) -> None:
+        self.turned_read_only(error)
         self.app.notify(str(error), title=summary, severity="error", timeout=8)
         self.refresh_after_write(ref)
 
@@ -252,6 +268,7 @@ class WriteFlows:
                     self.wrote(ref, f"{verb}: {key!r} saved to {layer}", undo)
                     return SAVED
             if not isinstance(done, WriteConflictError):
+                self.turned_read_only(done)
                 return SaveOutcome(False, f"{verb} failed: {done}")
             actual = done.actual
             state["expected"] = actual

@@ -41,6 +41,9 @@ class StoreHeader(Static):
         if self.offline:
             parts.append(Content.styled("  ⚠ ", "bold $text-error"))
             parts.append(safe(self.offline, style="bold $text-error"))
+            _mode, dot, last = self.live_mode.partition(" · ")
+            if dot:  # When a polled source last answered: the data shown is from then.
+                parts.append(safe(f" ({last})", style="$text-muted"))
         elif self.watching and not self.paused:
             parts.append(Content.styled("  ● live", "$text-success"))
             if self.live_mode:
