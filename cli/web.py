@@ -15,7 +15,7 @@ import click
 
 from .errors import FAILED, USAGE, CliError, one_line
 from .main import app_options
-from .sources import SOURCE, open_source
+from .sources import SOURCE, given_token, open_source
 
 
 def refusal(host: str, port: int) -> str:
@@ -76,6 +76,7 @@ def web_command(
     no_watch: bool,
     max_file_size: int | None,
     config: str | None,
+    poll: float | None,
 ) -> None:
     """Serve the app on SOURCE to web browsers (textual-serve), each tab its own app.
 
@@ -107,7 +108,11 @@ def web_command(
         config=config,
         max_file_size=max_file_size,
         watch=not no_watch,
+        poll=poll,
     )
+    token = given_token()
+    if token:  # Each app reads it from its environment, never from its command line.
+        os.environ["AXON_TOKEN"] = token
     os.environ.update(command.env)  # textual-serve hands its environment to every app.
     mode = "read-only" if read_only else "writable"
     banner = (

@@ -142,3 +142,10 @@ def test_loading_the_command_imports_neither_textual_nor_textual_serve() -> None
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "[]\n"
+
+
+def test_a_server_source_and_its_poll_reach_each_app_and_no_token_does() -> None:
+    url = "http://user:s3cret@127.0.0.1:8420"
+    command = app_command(url, poll=0.5)
+    assert "s3cret" not in command.shell and command.argv[-2:] == ["--poll", "0.5"]
+    assert command.env[SOURCE_ENV] == url

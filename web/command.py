@@ -17,7 +17,7 @@ import shlex
 import sys
 from dataclasses import dataclass, field
 
-from axon_scopes.core.source import REDIS_SCHEMES
+from axon_scopes.core.source import HTTP_SCHEMES, REDIS_SCHEMES
 
 #: The environment variable `axon-scopes open` (and `web`) read the source from.
 SOURCE_ENV = "AXON_SCOPES_SOURCE"
@@ -40,7 +40,7 @@ class AppCommand:
 
 def carries_secret(source: str) -> bool:
     """Whether `source` may hold a password: every URL source is treated as one."""
-    return source.startswith(REDIS_SCHEMES)
+    return source.startswith((*REDIS_SCHEMES, *HTTP_SCHEMES))
 
 
 def app_command(
@@ -51,6 +51,7 @@ def app_command(
     config: str | None = None,
     max_file_size: int | None = None,
     watch: bool = True,
+    poll: float | None = None,
     python: str = sys.executable,
 ) -> AppCommand:
     """The app on `source` with the same options `axon-scopes open` takes."""
@@ -65,6 +66,8 @@ def app_command(
         words += ["--max-file-size", str(max_file_size)]
     if not watch:
         words.append("--no-watch")
+    if poll is not None:
+        words += ["--poll", str(poll)]
     env: dict[str, str] = {PARENT_ENV: str(os.getpid())}
     if carries_secret(source):
         env[SOURCE_ENV] = source
