@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import app_bench, cli_bench, core_bench, redis_bench
+from . import app_bench, cli_bench, core_bench, http_bench, redis_bench
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="1k and 100k, fewer runs (≈2 min)")
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None)
     parser.add_argument("--runs", type=int, default=None)
-    parser.add_argument("--only", choices=("core", "app", "redis", "cli"), default=None)
+    parser.add_argument("--only", choices=("core", "app", "redis", "http", "cli"), default=None)
     parser.add_argument("--markdown-out", type=Path, default=None)
     parser.add_argument("--update-readme", action="store_true")
     args = parser.parse_args(argv)
@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(
             "#### Redis against files\n\n" + redis_bench.run(redis_sizes, runs, full=full)
         )
+    if args.only == "http" or (args.only is None and (full or args.quick)):
+        sections.append("#### An AxonServer's HTTP API against files\n\n" + http_bench.run(runs))
     if args.only == "cli" or (args.only is None and cli_bench.SIZE in sizes):
         sections.append("#### Command line\n\n" + cli_bench.run(max(runs, 9)))
     mode = "full" if full else ("quick" if args.quick else "custom")
