@@ -325,12 +325,8 @@ class ScopedSessionManager(AxonCalls, ScopeService):
         dropped unless this process holds changes in it. A scope turning unreadable
         is a change with its reason; one turning readable again is a change too.
         """
-        if scope is None:
-            self.discover()
-            names = self.list_scopes()
-        else:
-            self._register_if_stored(scope)  # A stat, not a listing of every scope.
-            names = [scope]
+        self.discover()
+        names = [scope] if scope is not None else self.list_scopes()
         with self._mutex:
             new = {name for name in names if name not in self._seen.announced}
             self._seen.announced |= new
@@ -343,19 +339,6 @@ class ScopedSessionManager(AxonCalls, ScopeService):
         for change in changes:
             self._subscribers.notify(change)
         return changes
-
-    def _register_if_stored(self, scope: str) -> None:
-        """List a scope whose data appeared since the last `discover`."""
-        with self._mutex:
-            if scope in self._known:
-                return
-            announced = scope in self._seen.announced
-        store = self._ensure(scope)  # Opened here, so marked as announced: it is not.
-        if store.backend.version() is not None:
-            with self._mutex:
-                self._seen.stored.add(scope)
-                if not announced:
-                    self._seen.announced.discard(scope)
 
     def _refresh_one(
         self, scope: str, new: bool, keys: frozenset[str] | None

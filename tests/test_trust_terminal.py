@@ -91,3 +91,15 @@ def test_hostile_scope_files_appearing_while_the_app_runs(tmp_path: Path) -> Non
     assert "[a=b=c]" in text and "␛]2;PWNED␛" in text and "<U+E0069>" in text
     for forbidden in FORBIDDEN:
         assert forbidden not in output, forbidden
+
+
+def test_a_scope_file_axon_wrote_with_a_backslash_is_found_by_a_refresh(tmp_path: Path) -> None:
+    """Axon writes such names; a refresh of that one scope finds it as the listing does."""
+    base = tmp_path / "axon-server"
+    viewer = ScopedSessionManager(base)
+    path = scope_file(base, HOSTILE_SCOPES[0])
+    path.write_bytes(ENTRY)
+    hit = viewer.storage.scope_for_path(path)  # type: ignore[attr-defined]
+    assert hit is not None
+    (change,) = viewer.refresh(hit[0])
+    assert change.new and hit[0] in viewer.list_scopes()
