@@ -201,18 +201,23 @@ class Session:
         answer = {"success": True, "key": key, "scope": scope, "store": "persistent"}
         return {**answer, "flushed": True, "entry": shapes.entry_json(entry)}
 
+    def _existing_expectation(self, scope: str, key: str, expected: object) -> MemoryEntry | None:
+        """What a store key must hold for mutate or purge: the `expected` given, else what it
+        holds now (None: nothing to change). `expected: null` on a key that is there conflicts."""
+        self._absent_scope(scope, key, expected)
+        if expected is not MISSING and expected is not None:
+            return expected  # type: ignore[return-value]
+        current = self._fresh(scope, key)
+        if expected is not MISSING and current is not None:
+            raise Conflict(scope, key, current)
+        return current
+
     def mutate(self, request: WriteRequest) -> dict[str, Any]:
         """A store write only if the key is there (`expected`: only if it holds that)."""
         scope, key = request.scope, request.key
         failed = {"success": False, "key": key, "scope": scope}
         conditional = request.expected is not MISSING
-        self._absent_scope(scope, key, request.expected)
-        if conditional and request.expected is not None:
-            current: MemoryEntry | None = request.expected  # type: ignore[assignment]
-        else:
-            current = self._fresh(scope, key)
-            if conditional and current is not None:  # `expected: null` on a key that is there.
-                raise Conflict(scope, key, current)
+        current = self._existing_expectation(scope, key, request.expected)
         if current is None:
             return failed
         try:
@@ -233,13 +238,7 @@ class Session:
         scope, key = request.scope, request.key
         answer = {"success": False, "key": key, "scope": scope}
         conditional = request.expected is not MISSING
-        self._absent_scope(scope, key, request.expected)
-        if conditional and request.expected is not None:
-            current: MemoryEntry | None = request.expected  # type: ignore[assignment]
-        else:
-            current = self._fresh(scope, key)
-            if conditional and current is not None:
-                raise Conflict(scope, key, current)
+        current = self._existing_expectation(scope, key, request.expected)
         try:
             for _ in range(RETRIES):
                 if current is None:
