@@ -12,6 +12,7 @@ that catches whatever a notification missed.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -152,6 +153,20 @@ class ScopeSource(ABC):
         """Stop watching and close every service."""
         for service in self.services().values():
             service.close()
+
+
+def start_thread(
+    run: Callable[[], None], stop: threading.Event, name: str, join_s: float
+) -> Callable[[], None]:
+    """Run a source's watcher on a daemon thread; the function that stops it and waits."""
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+
+    def stopper() -> None:
+        stop.set()
+        thread.join(timeout=join_s)
+
+    return stopper
 
 
 def open_source(target: object = None, options: SourceOptions | None = None) -> ScopeSource:

@@ -28,6 +28,7 @@ from ..source import (
     SourceOptions,
     SourceState,
     StateListener,
+    start_thread,
 )
 from ..store import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_VALUE_BYTES
 from .client import RateLimitedError, split_url
@@ -153,13 +154,7 @@ class HttpSource(ScopeSource):
     ) -> Callable[[], None]:
         stop = threading.Event()
         poller = _Poller(self, on_change, on_state, reconcile_s, stop)
-        thread = threading.Thread(target=poller.run, name="axon-scopes http poll", daemon=True)
-        thread.start()
-
-        def stopper() -> None:
-            stop.set()
-            thread.join(timeout=self._timeout_s + 1)
-
+        stopper = start_thread(poller.run, stop, "axon-scopes http poll", self._timeout_s + 1)
         with self._mutex:
             self._stoppers.append(stopper)
         return stopper

@@ -21,7 +21,14 @@ import redis.exceptions as rex
 from ..errors import ScopeError, SourceUnavailableError
 from ..manager import ScopedSessionManager
 from ..service import ScopeChange, ScopeService
-from ..source import ScopeSource, SourceChange, SourceListener, SourceOptions, SourceState
+from ..source import (
+    ScopeSource,
+    SourceChange,
+    SourceListener,
+    SourceOptions,
+    SourceState,
+    start_thread,
+)
 from ..store import DEFAULT_MAX_VALUE_BYTES
 from .codec import decode_keys
 from .connection import DEFAULT_BASE, SERVER_ERRORS, connect
@@ -138,13 +145,7 @@ class RedisSource(ScopeSource):
     ) -> Callable[[], None]:
         stop = threading.Event()
         watcher = _Watcher(self, on_change, on_state, reconcile_s, stop)
-        thread = threading.Thread(target=watcher.run, name="axon-scopes redis watch", daemon=True)
-        thread.start()
-
-        def stopper() -> None:
-            stop.set()
-            thread.join(timeout=5)
-
+        stopper = start_thread(watcher.run, stop, "axon-scopes redis watch", 5)
         with self._mutex:
             self._stoppers.append(stopper)
         return stopper
