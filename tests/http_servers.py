@@ -120,11 +120,14 @@ LISTENING = re.compile(r"^serving .* on (http://\S+)$")
 
 
 class ServeProcess:
-    """`axon-scopes serve ARGS --port 0` as a subprocess; `url` once it listens."""
+    """`axon-scopes serve ARGS --port PORT` as a subprocess (any free port by default);
+    `url` once it listens, `port` the one it took."""
 
-    def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *args: str, cwd: Path, env: dict[str, str] | None = None, port: int = 0
+    ) -> None:
         self.process = subprocess.Popen(
-            [console_script(), "serve", *args, "--port", "0"],
+            [console_script(), "serve", *args, "--port", str(port)],
             cwd=cwd,
             env={**os.environ, **(env or {})},
             stdout=subprocess.PIPE,
@@ -139,6 +142,7 @@ class ServeProcess:
             _, err = self.process.communicate(timeout=10)
             raise AssertionError(f"not listening: {self.first_line}{err}")
         self.url = match.group(1)
+        self.port = int(self.url.rsplit(":", 1)[1])
 
     def stop(self, signal_number: int = signal.SIGTERM) -> tuple[int, str, str]:
         """Send the signal; (exit code, stdout, the rest of stderr)."""

@@ -7,12 +7,15 @@ import signal
 import urllib.request
 from pathlib import Path
 
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from axon_scopes.core import ScopedSessionManager, SourceOptions, open_source
+from axon_scopes.tui.app import ScopesApp
+from axon_scopes.tui.dialogs import AddDialog, ConflictDialog, PurgeDialog
+from axon_scopes.tui.widgets.header import StoreHeader
 from tests.http_servers import ServeProcess
 
-from .conftest import SIZE, clock, open_app, settle
+from .conftest import SIZE, clock, open_app, settle, static_text
 from .test_http_app import until
 
 
@@ -63,3 +66,117 @@ async def test_both_layers_writes_and_another_clients_change_over_real_http(
         assert code == 0 and "Traceback" not in err
     finally:
         server.kill()
+
+
+def get(url: str, path: str) -> dict[str, object]:
+    with urllib.request.urlopen(url + path, timeout=10) as answer:
+        return json.loads(answer.read())  # type: ignore[no-any-return]
+
+
+async def test_every_write_kind_a_conflict_and_a_killed_server_over_real_http(
+    tmp_path: Path,
+) -> None:
+    """Store and memory adds and edits, a purge, a 409 from `serve`, then `kill -9` and a
+    restart on the same port."""
+    base = tmp_path / "axon-server"
+    seed = ScopedSessionManager(base)
+    seed.persist("global", "motd", "hello", "boot")
+    seed.persist("global", "stale", "old", "boot")
+    seed.flush("global")
+    seed.close()
+    server = ServeProcess(str(tmp_path), cwd=tmp_path)
+    source = open_source(server.url, SourceOptions(clock=clock, extra={"poll_s": 0.1}))
+    try:
+        app = open_app(source, watch=True)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(app, pilot)
+            header = app.browser.query_one(StoreHeader)
+            # A store entry added in the app: the server persists and flushes it.
+            await pilot.press("a")
+            app.screen.query_one("#key", Input).value = "added"
+            app.screen.query_one("#value", TextArea).text = "fresh"
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert on_disk(base)["added"] == "fresh"
+            # A memory entry added in the app lands in the server's memory layer.
+            await pilot.press("a")
+            assert isinstance(app.screen, AddDialog)
+            app.screen.query_one("#key", Input).value = "scratch"
+            app.screen.query_one("#value", TextArea).text = "in memory"
+            await pilot.click("#layer-memory")
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            recalled = get(server.url, "/v1/session/recall/scratch?scope=global")
+            assert recalled["value"] == "in memory"
+            assert ("memory", "scratch") in shown(app)
+            # ... and edited there.
+            assert app.browser.table.move_cursor_to_key(("memory", "scratch"))
+            await pilot.press("e")
+            app.screen.query_one("#value", TextArea).text = "thought again"
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            recalled = get(server.url, "/v1/session/recall/scratch?scope=global")
+            assert recalled["value"] == "thought again"
+            assert "scratch" not in on_disk(base)
+            # A purge: the server deletes the key and flushes its file.
+            assert app.browser.table.move_cursor_to_key(("store", "stale"))
+            await pilot.press("d")
+            assert isinstance(app.screen, PurgeDialog)
+            await pilot.click("#purge")
+            await settle(app, pilot)
+            assert on_disk(base) == {"motd": "hello", "added": "fresh"}
+            assert ("store", "stale") not in shown(app)
+            # Another client writes while the editor is open: the server answers 409.
+            assert app.browser.table.move_cursor_to_key(("store", "motd"))
+            await pilot.press("e")
+            app.screen.query_one("#value", TextArea).text = "mine"
+            post(server.url, "/v1/session/persist",
+                 {"scope": "global", "key": "motd", "value": "theirs"})  # fmt: skip
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ConflictDialog)
+            assert app.screen.on_disk == "theirs" and app.screen.mine == "mine"
+            await pilot.click("#theirs")
+            await settle(app, pilot)
+            assert on_disk(base)["motd"] == "theirs"
+            # The server dies: the app says so, keeps its rows and the typed text.
+            assert await until(pilot, lambda: "last poll" in str(header.render()))
+            rows = shown(app)
+            port = server.port
+            server.stop(signal.SIGKILL)
+            assert await until(pilot, lambda: "disconnected, retrying" in str(header.render()))
+            assert shown(app) == rows
+            assert app.browser.table.move_cursor_to_key(("store", "motd"))
+            await pilot.press("e")
+            app.screen.query_one("#value", TextArea).text = "typed while it was down"
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert app.screen.query_one("#value", TextArea).text == "typed while it was down"
+            assert "cannot connect" in static_text(app.screen)
+            # Back on the same port: the app catches up (the memory layer died with the
+            # process, as an AxonServer's does) and the kept text saves.
+            server = ServeProcess(str(tmp_path), cwd=tmp_path, port=port)
+            assert await until(pilot, lambda: "● live" in str(header.render()), timeout=10)
+            assert await until(pilot, lambda: ("memory", "scratch") not in shown(app))
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert not app.screen.query("#value")
+            assert on_disk(base)["motd"] == "typed while it was down"
+        code, _out, err = server.stop(signal.SIGTERM)
+        assert code == 0 and "Traceback" not in err
+    finally:
+        source.close()
+        server.kill()
+
+
+def shown(app: ScopesApp) -> set[tuple[str, str]]:
+    return {r.row_key for r in app.browser.table.rows}
+
+
+def on_disk(base: Path) -> dict[str, object]:
+    """The global scope's store as the served file holds it, read by a fresh manager."""
+    check = ScopedSessionManager(base)
+    try:
+        return {e.key: e.value for e in check.query("global", "")}
+    finally:
+        check.close()
