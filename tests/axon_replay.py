@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -57,8 +58,12 @@ class Event:
 class AxonReplay:
     """The server; tests set its data and switches directly (guarded by one lock)."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.time, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.clock = clock
+        #: Serve https with this context (its certificate), else plain http.
+        self.tls = tls
         self.port = free_port()
         self.lock = threading.Lock()
         self.scopes: dict[str, Scope] = {"global": Scope()}
@@ -82,7 +87,7 @@ class AxonReplay:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     # ── data, as a flow inside the server would write it (no event) ────────
 
@@ -140,7 +145,9 @@ class AxonReplay:
         app.router.add_get("/v1/events/stream", self.stream)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True)
+        site = web.TCPSite(
+            runner, "127.0.0.1", self.port, reuse_address=True, ssl_context=self.tls
+        )
         loop.run_until_complete(site.start())
         self._runner = runner
         ready.set()

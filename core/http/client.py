@@ -5,15 +5,20 @@ read in chunks and refused past `max_body_bytes`, and each status becomes one of
 core's errors: 401 (and 403 on a read) `TokenRequiredError`, 403 on a write
 `WriteForbiddenError`, 429 a wait (Retry-After, else doubling) and a retry, anything
 unexpected `SourceUnavailableError`. No message, `repr` or log line holds the token.
+
+Over https the server's certificate is checked against the system's CA store, which
+OpenSSL lets `SSL_CERT_FILE` / `SSL_CERT_DIR` replace (a private CA). Proxy settings
+and `.netrc` from the environment are not used: the token goes to the named host only.
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
@@ -25,6 +30,8 @@ from ..errors import (
     WriteForbiddenError,
 )
 from .shapes import error_reason
+
+_E = TypeVar("_E", bound=BaseException)
 
 #: How long one request may take to connect, and to answer.
 TIMEOUT_S = (2.0, 10.0)
@@ -110,6 +117,7 @@ class HttpClient:
             follow_redirects=False,
             timeout=httpx.Timeout(read, connect=connect),
             trust_env=False,
+            verify=ssl.create_default_context(),
         )
         #: The `Axon-Scopes-Features` the server last advertised (lower case).
         self.features: frozenset[str] = frozenset()
@@ -256,9 +264,37 @@ def _transport_reason(exc: httpx.HTTPError) -> str:
     """A connection failure in words; httpx's own text may be long or empty."""
     if isinstance(exc, httpx.TimeoutException):
         return "no answer in time"
+    certificate = _certificate_problem(exc)
+    if certificate is not None:
+        return (
+            f"its certificate is not trusted ({certificate}); if a private CA signed it, "
+            "point SSL_CERT_FILE at that CA's certificate"
+        )
     if isinstance(exc, httpx.ConnectError):
+        if _cause(exc, ssl.SSLError) is not None:
+            return "the TLS handshake failed (is it an https server?)"
         return "cannot connect (is the server running?)"
     if isinstance(exc, httpx.RemoteProtocolError):
         return "the connection broke off (not an HTTP server?)"
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return f"request failed: {text}"
+
+
+def _cause(exc: BaseException, kind: type[_E]) -> _E | None:
+    """The first exception of `kind` in `exc`'s chain of causes."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _certificate_problem(exc: BaseException) -> str | None:
+    """OpenSSL's words for a certificate that failed the check, if that is what failed."""
+    failed = _cause(exc, ssl.SSLCertVerificationError)
+    if failed is None:
+        return None
+    return str(failed.verify_message or failed.reason or "verification failed")
