@@ -52,6 +52,8 @@ def test_bench_runs_every_measure_at_a_tiny_size(tmp_path: Path) -> None:
         "open a scope (read, decode, index)",
         "persist + flush one key",  # The core's, then Redis against files.
         "another process's write → shown",
+        "first frame with rows",  # An AxonServer's API (a real `serve`) against files.
+        "a write → shown in another app (polling every 0.25 s)",
     ]
     # Our own column always holds a measurement, never a skip or a failure note.
     for measure, ours in rows.items():
