@@ -552,3 +552,76 @@ async def test_hundred_thousand_rows_scroll_to_the_end() -> None:
         assert last and lines.index(last[0]) == table.scrollable_content_region.height - 1
         await pilot.press("pageup")
         assert table.cursor_index == 99_999 - (table.scrollable_content_region.height - 1)
+
+
+# ── rows replaced where they stand ─────────────────────────────────────────
+
+
+def drawn_lines(table: EntryTable) -> list[int]:
+    """The lines the compositor asks the table for from now on, in order."""
+    drawn: list[int] = []
+    render_line = table.render_line
+
+    def recording(y: int) -> Strip:
+        drawn.append(y)
+        return render_line(y)
+
+    table.render_line = recording  # type: ignore[method-assign]
+    return drawn
+
+
+def replaced(table: EntryTable, at: int, row: Row) -> RowIndex:
+    """The index a change feed naming one key gives: row `at` replaced where it stands."""
+    return RowIndex.patched(table.index, {at: row}, [])
+
+
+async def test_a_row_replaced_where_it_stands_redraws_its_line_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(entry_table, "FLASH_SECONDS", 0.1)
+    app = Host(store_rows(1_000))
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(EntryTable)
+        await pilot.press("down", "down")
+        await pilot.pause()
+        drawn = drawn_lines(table)
+        table.set_index(replaced(table, 4, Row("store", "k004", "edited", NOW, "step")),
+                        flash_changes=True)  # fmt: skip
+        await pilot.pause()
+        assert set(drawn) == {5}  # Line 0 is the header: row 4 is line 5.
+        assert table.render_line(5).text.split()[1:3] == ["k004", "edited"]
+        assert table.flashing == {("store", "k004")}
+        assert table.cursor_row_key == ("store", "k002")
+        drawn.clear()
+        await pilot.pause(0.3)  # The flash ends: that line again, nothing else.
+        assert table.flashing == frozenset() and set(drawn) == {5}
+        drawn.clear()
+        table.set_index(replaced(table, 500, Row("store", "k500", "off screen", NOW, "step")))
+        await pilot.pause()
+        assert drawn == []
+        await pilot.press("end")
+        table.move_cursor_to_key(("store", "k500"))
+        await pilot.pause()
+        assert any("off screen" in line for line in screen_lines(table))
+
+
+async def test_a_replaced_row_that_moves_or_widens_a_column_redraws_the_table() -> None:
+    app = Host(store_rows(100))
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(EntryTable)
+        await pilot.pause()
+        drawn = drawn_lines(table)
+        wide = Row("store", "k003", "v", NOW, "a source step far wider than any other")
+        table.set_index(replaced(table, 3, wide))
+        await pilot.pause()
+        assert set(drawn) >= set(range(table.size.height))  # Header and every line.
+        assert "a source step" in screen_lines(table)[4]
+        table.set_sort("time")  # Newest first when reversed: a new stamp moves the row.
+        table.set_sort("time", reverse=True)
+        await pilot.pause()
+        drawn.clear()
+        table.set_index(replaced(table, 50, Row("store", "k050", "now newest", NOW + 60, "s")))
+        await pilot.pause()
+        assert set(drawn) >= set(range(1, table.size.height))
+        assert table.visible_rows[0].key == "k050"  # Above the cursor's row, kept in place.
+        assert table.cursor_row_key == ("store", "k000")

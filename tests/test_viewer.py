@@ -84,3 +84,41 @@ async def test_the_detail_pane_takes_focus_and_scrolls(
         await pilot.press("pagedown")
         await pilot.pause()
         assert detail.scroll_y > 0
+
+
+async def test_a_write_to_another_row_leaves_the_detail_pane_where_it_was_read(
+    tmp_path: Path, app_for: AppFactory
+) -> None:
+    """Another process writes while the operator reads a long value: no jump to its top."""
+    base = long_store(tmp_path)
+    app = app_for(base, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.browser.table.move_cursor_to_key(("store", "long"))
+        await pilot.pause()
+        detail = app.browser.query_one(DetailPane)
+        detail.focus()
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        read_at = detail.scroll_y
+        assert read_at > 0
+        writer = ScopedSessionManager(base)
+        writer.persist("global", "json", "written elsewhere", "agent")
+        writer.flush("global")
+        writer.close()
+        for _ in range(100):
+            if any(r.value == "written elsewhere" for r in app.browser.table.rows):
+                break
+            await pilot.pause(0.05)
+        await settle(app, pilot)
+        assert any(r.value == "written elsewhere" for r in app.browser.table.rows)
+        assert detail.scroll_y == read_at
+        writer = ScopedSessionManager(base)
+        writer.persist("global", "long", "now short", "agent")
+        writer.flush("global")
+        writer.close()
+        for _ in range(100):
+            if "now short" in str(detail.query_one("#detail-value").render()):
+                break
+            await pilot.pause(0.05)
+        assert "now short" in str(detail.query_one("#detail-value").render())

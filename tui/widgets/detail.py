@@ -42,6 +42,8 @@ class DetailPane(VerticalScroll):
         super().__init__(id=id)
         #: Height each part had when last shown, if known without a layout pass.
         self._heights: dict[str, int | None] = {}
+        #: What `show_row` last drew: drawn again only when something in it differs.
+        self._shown: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-fields")
@@ -60,6 +62,7 @@ class DetailPane(VerticalScroll):
         part.update(content, layout=not same)
 
     def show_message(self, message: Content) -> None:
+        self._shown = None
         self._put(self.query_one("#detail-fields", Static), message)
         self._put(self.query_one("#detail-value", Static), Content(""))
 
@@ -78,6 +81,13 @@ class DetailPane(VerticalScroll):
         if row is None:
             self.show_message(Content("No entry selected.").stylize("$text-muted"))
             return
+        # A write elsewhere in a big scope re-shows the same row: leave it (and the
+        # operator's scroll position in a long value) as it is.
+        ago = format_ago(now - row.timestamp)
+        shown = (scope, row, layer_name(row, now, published_at), note, ago)
+        if shown == self._shown:
+            return
+        self._shown = shown
         label = Content.styled
         lines = [
             Content.assemble(label("scope       ", "$text-muted"), safe(scope)),

@@ -37,6 +37,8 @@ Clock = Callable[[], float]
 FLASH_SECONDS = 1.5
 #: More changes than this at once (a rewritten file) are not flashed: it would light up everything.
 FLASH_LIMIT = 10_000
+#: Up to this many rows replaced where they stand are redrawn line by line.
+IN_PLACE_LIMIT = 64
 
 BADGES = {"memory": " MEM ", "store": " STO ", "published": " PUB "}
 BADGE_WIDTH = 5
@@ -368,6 +370,7 @@ class EntryTable(ScrollView, can_focus=True):
         old_index = view.visible[self._cursor] if view.visible else None
         old_key = self.cursor_row_key
         old_position = self._cursor
+        old_visible, old_widths = view.visible, self._widths(view.index)
         from_preview = self.in_preview
         self._preview_total = None
         self.reading = False
@@ -387,11 +390,25 @@ class EntryTable(ScrollView, can_focus=True):
             position = old_position if keep_position else 0
         self._cursor = max(0, min(position, len(view) - 1))
         touched = len(index.added) + len(index.changed)
+        in_place = (
+            diffed
+            and keep_position
+            and not index.added
+            and not index.diff.removed
+            and len(index.changed) <= IN_PLACE_LIMIT
+            and self._cursor == old_position
+            and _same_order(old_visible, view.visible)
+            and self._widths(index) == old_widths
+        )
+        flashed = self._flash
         if flash_changes and diffed and self.is_mounted and 0 < touched <= FLASH_LIMIT:
             self._start_flash(frozenset(index.touched()))
         else:
             self._end_flash(refresh=False)
-        self._data_changed(scroll_home=not keep_position)
+        if in_place:
+            self._rows_changed(set(index.changed), flashed | self._flash)
+        else:
+            self._data_changed(scroll_home=not keep_position)
         return index.diff
 
     def set_filter(self, query: str) -> None:
@@ -451,6 +468,31 @@ class EntryTable(ScrollView, can_focus=True):
         position = view.position_of(old_index)
         self._cursor = 0 if position is None else position
         self._data_changed(scroll_home=position is None and lose_cursor_to_top)
+
+    def _widths(self, index: RowIndex) -> tuple[int, int] | None:
+        """The data widths the columns are fitted to, when the layout has asked for them."""
+        if self._columns is None:
+            return None
+        return index.key_width, index.step_width
+
+    def _rows_changed(self, changed: set[int], flashed: frozenset[RowKey]) -> None:
+        """Rows replaced where they stand: redraw only their lines (and any whose flash
+        starts or ends), not the whole table. A write into a big scope then costs a line."""
+        if changed:
+            for cached in [k for k in self._lines.keys() if k[0] in changed]:  # noqa: SIM118
+                self._lines.discard(cached)
+        if self.is_mounted:
+            self._refresh_shown(lambda index, row: index in changed or row.row_key in flashed)
+        self._announce()
+
+    def _refresh_shown(self, redraw: Callable[[int, Row], bool]) -> None:
+        """Refresh the lines on screen whose row `redraw` picks (by index and row)."""
+        view = self._view
+        top = round(self.scroll_y)
+        for position in range(top, min(top + self._page, len(view))):
+            index = view.visible[position]
+            if redraw(index, view.index.rows[index]):
+                self._refresh_position(position)
 
     def _data_changed(self, *, scroll_home: bool) -> None:
         self._lines.clear()
@@ -580,9 +622,9 @@ class EntryTable(ScrollView, can_focus=True):
             self._flash_timer.stop()
             self._flash_timer = None
         if self._flash:
-            self._flash = frozenset()
-            if refresh:
-                self.refresh()
+            flashed, self._flash = self._flash, frozenset()
+            if refresh and self.is_mounted:
+                self._refresh_shown(lambda _index, row: row.row_key in flashed)
 
     # ── styles ─────────────────────────────────────────────────────────────
 
@@ -715,3 +757,13 @@ class EntryTable(ScrollView, can_focus=True):
         """One screen line: the content over `base`, cut or padded to `width`."""
         content = fit(content, width)
         return Strip(content.render_segments(base), width)
+
+
+def _same_order(before: Sequence[int], after: Sequence[int]) -> bool:
+    """Whether the same rows show in the same places: a list compare runs in C; other
+    sequences (a filter's `Hits`) count as moved unless they are the same object."""
+    if before is after:
+        return True
+    if type(before) is not type(after) or not isinstance(before, list | range):
+        return False
+    return before == after
