@@ -199,6 +199,30 @@ def test_an_entry_that_does_not_decode_is_reported_not_overwritten(
     assert redis_server.client().hget(keys.store, "bad") == b"{not json"
 
 
+def test_names_with_nul_read_back_and_fields_swapped_across_a_nul_are_caught(
+    redis_url: str, redis_server: RedisServer
+) -> None:
+    """Fields are checked against their entries' keys in one compare of two NUL-joined
+    strings; a NUL inside a name must neither break that nor fool it."""
+    m = manager(redis_url)
+    for key in ("a\0b", "c", "\0", "plain"):
+        m.persist("global", key, f"value of {key!r}", "s")
+    m.flush("global")
+    again = manager(redis_url)
+    assert {e.key: e.value for e in again.query("global", "")} == {
+        key: f"value of {key!r}" for key in ("a\0b", "c", "\0", "plain")
+    }
+    # Field "a\0b" holding key "a" and field "c" holding key "b\0c" join alike.
+    keys = ScopeKeys("axon-server", "flow:swapped")
+    client = redis_server.client()
+    client.hset(keys.store, "a\0b", b'{"key":"a","value":"1","timestamp":1,"source_step":"s"}')
+    client.hset(keys.store, "c", b'{"key":"b\\u0000c","value":"2","timestamp":1,"source_step":"s"}')
+    client.set(keys.version, b"1:1")
+    client.sadd(scopes_key("axon-server"), "flow:swapped")
+    swapped = manager(redis_url)
+    assert "holds the entry of key" in (swapped.scope_error("flow:swapped").reason or "")  # type: ignore[union-attr]
+
+
 PUBLISHER = """
 import sys, time
 from axon_scopes.core import ScopedSessionManager

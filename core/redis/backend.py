@@ -19,7 +19,7 @@ from . import scripts
 from .codec import (
     BadEntry,
     decode_entry,
-    decode_fields,
+    decode_fields_into,
     encode_entry,
 )
 from .connection import SERVER_ERRORS
@@ -141,7 +141,7 @@ class RedisBackend(Publishing, StoreBackend):
     def _read_version(self) -> bytes:
         return self._token(self._run(lambda: self._conn.client.get(self.keys.version)))
 
-    def _first_chunk(self) -> tuple[bytes, int, dict[bytes, bytes]]:
+    def _first_chunk(self) -> tuple[bytes, int, list[bytes]]:
         """The version and the first HSCAN chunk, read in one transaction (one step)."""
 
         def read() -> list[Any]:
@@ -154,7 +154,7 @@ class RedisBackend(Publishing, StoreBackend):
         cursor, chunk = _scanned(scanned)
         return self._token(raw), cursor, chunk
 
-    def _whole(self) -> tuple[bytes, dict[bytes, bytes]]:
+    def _whole(self) -> tuple[bytes, list[bytes]]:
         """The version and the whole hash in one transaction: exact, but one long reply."""
 
         def read() -> list[Any]:
@@ -164,15 +164,15 @@ class RedisBackend(Publishing, StoreBackend):
             return pipe.execute()
 
         raw, chunk = self._run(read)
-        return self._token(raw), _pairs(chunk)
+        return self._token(raw), _flat(chunk)
 
-    def _bounded(self, read: int, chunk: dict[bytes, bytes]) -> int:
+    def _bounded(self, read: int, chunk: list[bytes]) -> int:
         """Bytes read so far with `chunk`; past the limit, the scope is left unread.
 
         A big scope is read chunk by chunk, so no more than the limit and one chunk
         is ever held: a hash grown huge by a runaway writer cannot exhaust memory here.
         """
-        read += sum(map(len, chunk)) + sum(map(len, chunk.values()))
+        read += sum(map(len, chunk))
         if read > self._max_bytes:
             raise self._unreadable(f"it holds more than the {size_text(self._max_bytes)} limit")
         return read
@@ -212,10 +212,11 @@ class RedisBackend(Publishing, StoreBackend):
         return Loaded(entries, _shown(version))
 
     def _decode_into(
-        self, entries: dict[str, MemoryEntry], chunk: dict[bytes, bytes], version: bytes
+        self, entries: dict[str, MemoryEntry], chunk: list[bytes], version: bytes
     ) -> None:
+        """A chunk of field, value, field, value… decoded into `entries`."""
         try:
-            entries.update(decode_fields(list(chunk), list(chunk.values())))
+            decode_fields_into(entries, chunk[0::2], chunk[1::2])
         except BadEntry as exc:
             error = self._unreadable(str(exc))
             error.version = _shown(version)
@@ -377,17 +378,17 @@ class RedisBackend(Publishing, StoreBackend):
             self._conn.client.xadd(FEED_KEY, fields, maxlen=FEED_CAP, approximate=True)
 
 
-def _pairs(found: Any) -> dict[bytes, bytes]:
-    """A hash reply as a dict (a cluster pipeline hands back the raw flat list)."""
+def _flat(found: Any) -> list[bytes]:
+    """A hash reply as field, value, field, value…: what HSCAN answers (see
+    `connection.keep_flat`); a dict where the protocol or a client made one."""
     if isinstance(found, dict):
-        return found
-    items = list(found)
-    return dict(zip(items[0::2], items[1::2], strict=True))
+        return [part for pair in found.items() for part in pair]
+    return found if isinstance(found, list) else list(found)
 
 
-def _scanned(found: Any) -> tuple[int, dict[bytes, bytes]]:
+def _scanned(found: Any) -> tuple[int, list[bytes]]:
     cursor, chunk = found
-    return int(cursor), _pairs(chunk)
+    return int(cursor), _flat(chunk)
 
 
 def encode_keys(keys: list[str]) -> bytes:

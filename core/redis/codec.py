@@ -54,26 +54,41 @@ def decode_keys(data: bytes) -> list[str]:
     return _keys.decode(data)
 
 
-def decode_fields(fields: list[bytes], values: list[bytes]) -> dict[str, MemoryEntry]:
-    """Every field's entry, by key, in one decode; each must be the entry of its own field."""
+def decode_fields_into(
+    entries: dict[str, MemoryEntry], fields: Sequence[bytes], values: Sequence[bytes]
+) -> None:
+    """Every field's entry into `entries`, by key, in one decode; each must be the entry of
+    its own field."""
     if not fields:
-        return {}
+        return
     try:
-        entries = _many.decode(b"[" + b",".join(values) + b"]")
+        decoded = _many.decode(b"[" + b",".join(values) + b"]")
     except (msgspec.DecodeError, UnicodeDecodeError):
-        entries = None
-    if entries is not None and len(entries) == len(fields):
-        keys = list(map(_key_of, entries))
-        try:
-            names = list(map(bytes.decode, fields))
-        except UnicodeDecodeError:
-            names = None
-        if names == keys:
-            return dict(zip(keys, entries, strict=True))
+        decoded = None
+    if decoded is not None and len(decoded) == len(fields):
+        keys = list(map(_key_of, decoded))
+        if _same_names(fields, keys):
+            entries.update(zip(keys, decoded, strict=True))
+            return
     # Something is wrong: find the first field that is, for the message.
     for field, value in zip(fields, values, strict=True):
         decode_entry(field, value)
     raise BadEntry("the stored entries do not decode as one list")
+
+
+def _same_names(fields: Sequence[bytes], keys: list[str]) -> bool:
+    """Whether each field is its key in UTF-8, compared as two joined strings (in C).
+
+    Joined with NUL: when no field holds one, both sides split back into the same
+    parts, so equal joins mean equal names one by one.
+    """
+    joined = b"\0".join(fields)
+    if joined.count(b"\0") != len(fields) - 1:
+        return list(fields) == [key.encode("utf-8", "surrogatepass") for key in keys]
+    try:
+        return joined == "\0".join(keys).encode("utf-8")
+    except UnicodeEncodeError:  # A lone surrogate: never a field's name.
+        return False
 
 
 def _shown(field: bytes) -> str:

@@ -238,6 +238,17 @@ def _client_kwargs() -> dict[str, Any]:
     }
 
 
+def _scan_reply(response: Any, **_options: Any) -> tuple[int, list[bytes]]:
+    cursor, items = response
+    return int(cursor), items
+
+
+def keep_flat(client: Any) -> None:
+    """HSCAN answers its field, value, field, value… list as it came: a big scope is read
+    in chunks of these, and a dict per chunk would only be taken apart again."""
+    client.set_response_callback("HSCAN", _scan_reply)
+
+
 def connect(url: str) -> Connection:
     """Connect and check the server; raises `SourceUnavailableError` (`ValueError`: bad URL)."""
     parsed = parse_url(url)
@@ -253,6 +264,7 @@ def connect(url: str) -> Connection:
             cluster = bool(info and info.get("cluster_enabled"))
         if not cluster:
             single.ping()
+            keep_flat(single)
             return Connection(parsed, single, False)
         single.close()
         if parsed.db != 0:
@@ -264,6 +276,7 @@ def connect(url: str) -> Connection:
         kwargs.pop("retry_on_error", None)
         client = RedisCluster.from_url(parsed.client_url, **kwargs)
         client.ping()
+        keep_flat(client)
         return Connection(parsed, client, True)
     except SourceUnavailableError:
         single.close()
