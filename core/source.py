@@ -12,6 +12,7 @@ that catches whatever a notification missed.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -84,13 +85,34 @@ class ScopeSource(ABC):
     def describe_empty(self) -> str:
         """What to tell a user who sees no scopes: where we looked, what we look for."""
 
-    @abstractmethod
     def discover(self) -> list[str]:
         """Open services for bases that appeared; returns the new bases.
 
         May read (a big global scope takes seconds): call it off the UI thread.
-        An unreachable source raises `SourceUnavailableError`.
+        An unreachable source raises `SourceUnavailableError`. One runs at a time: a
+        caller waits for one under way (`prefetch`) and then finds its bases open,
+        rather than reading them a second time.
         """
+        with _discovery_lock(self):
+            return self._discover()
+
+    @abstractmethod
+    def _discover(self) -> list[str]:
+        """`discover` itself, one call at a time."""
+
+    def prefetch(self) -> None:
+        """Start discovering now, on a thread of its own.
+
+        Opening a big base reads its global scope, and much of that is waiting for a
+        server or a disk: a command about to load a UI overlaps the two, and its own
+        `discover` then waits for this one. A failure is left for that call to report.
+        """
+
+        def run() -> None:
+            with contextlib.suppress(Exception):
+                self.discover()
+
+        threading.Thread(target=run, name="source-prefetch", daemon=True).start()
 
     @abstractmethod
     def services(self) -> dict[str, ScopeService]:
@@ -153,6 +175,18 @@ class ScopeSource(ABC):
         """Stop watching and close every service."""
         for service in self.services().values():
             service.close()
+
+
+_LOCKS_GUARD = threading.Lock()
+
+
+def _discovery_lock(source: ScopeSource) -> threading.RLock:
+    """The source's own lock for `discover` (re-entrant: a re-check may discover)."""
+    lock = source.__dict__.get("_discovery_lock")
+    if lock is None:
+        with _LOCKS_GUARD:
+            lock = source.__dict__.setdefault("_discovery_lock", threading.RLock())
+    return lock  # type: ignore[no-any-return]
 
 
 def start_thread(

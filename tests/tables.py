@@ -123,7 +123,7 @@ class TableSource(ScopeSource):
     def describe_empty(self) -> str:
         return "No tables."
 
-    def discover(self) -> list[str]:
+    def _discover(self) -> list[str]:
         self.manager.discover()
         return []
 

@@ -16,6 +16,7 @@ from axon_scopes.core import (
     ScopeReadOnlyError,
     StoreUnreadableError,
     WriteConflictError,
+    open_source,
 )
 from axon_scopes.core.redis import RedisStorage
 from axon_scopes.core.redis.layout import ScopeKeys, escape, scopes_key, unescape
@@ -221,6 +222,29 @@ def test_names_with_nul_read_back_and_fields_swapped_across_a_nul_are_caught(
     client.sadd(scopes_key("axon-server"), "flow:swapped")
     swapped = manager(redis_url)
     assert "holds the entry of key" in (swapped.scope_error("flow:swapped").reason or "")  # type: ignore[union-attr]
+
+
+def test_a_prefetch_and_a_discover_read_a_big_scope_once(
+    redis_url: str, redis_server: RedisServer
+) -> None:
+    """The app starts reading before its UI loads; its own discover waits for that read."""
+    m = manager(redis_url)
+    store = m.store("global")
+    for i in range(25_000):
+        store.persist(f"k{i:05d}", "v", "s")
+    m.flush("global")
+    m.close()
+    client = redis_server.client()
+    client.config_resetstat()
+    source = open_source(redis_url)
+    try:
+        source.prefetch()
+        assert source.discover() in ([], ["axon-server"])
+        assert source.services()["axon-server"].scope_error("global") is None
+        scans = client.info("commandstats")["cmdstat_hscan"]["calls"]
+        assert scans == 3  # 25,000 fields, 10,000 a chunk: one read.
+    finally:
+        source.close()
 
 
 PUBLISHER = """

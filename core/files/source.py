@@ -118,7 +118,7 @@ class FileSource(ScopeSource):
             return None
         return [m.base_name for m in self._managers.values()]
 
-    def discover(self) -> list[str]:
+    def _discover(self) -> list[str]:
         found = self._open_new_bases()
         for manager in self._managers.values():
             manager.discover()

@@ -122,7 +122,7 @@ class HttpSource(ScopeSource):
                 )
             return self._service
 
-    def discover(self) -> list[str]:
+    def _discover(self) -> list[str]:
         with self._mutex:
             known = self._service is not None and self._service.listed_once
         service = self._open()

@@ -111,7 +111,7 @@ class RedisSource(ScopeSource):
         storage = RedisStorage(self.connection, base, owns=False)
         return ScopedSessionManager(storage, **kwargs)  # type: ignore[arg-type]
 
-    def discover(self) -> list[str]:
+    def _discover(self) -> list[str]:
         new: list[str] = []
         for base in self._bases():
             with self._mutex:
