@@ -211,3 +211,24 @@ def test_a_scope_over_the_size_limit_is_left_unread_and_untouched(redis_url: str
     assert check.retrieve("flow:big", "key.00001").value == "x" * 100  # type: ignore[union-attr]
     check.close()
     viewer.close()
+
+
+def test_a_scope_of_many_chunks_reads_whole_or_stops_at_the_limit(redis_url: str) -> None:
+    """Read chunk by chunk with the next one asked for ahead: every entry arrives, and a
+    scope past the limit stops the read, leaving no reader behind."""
+    writer = ScopedSessionManager(redis_url)
+    store = writer.store("flow:many")
+    for n in range(25_000):
+        store.persist(f"key.{n:05d}", f"value {n}", "s")
+    writer.flush("flow:many")
+    writer.close()
+    threads = threading.active_count()
+    reader = ScopedSessionManager(redis_url)
+    entries = {e.key: e.value for e in reader.query("flow:many", "")}
+    assert entries == {f"key.{n:05d}": f"value {n}" for n in range(25_000)}
+    reader.close()
+    viewer = ScopedSessionManager(redis_url, max_file_bytes=1024 * 1024)  # type: ignore[arg-type]
+    error = viewer.scope_error("flow:many")
+    assert error is not None and "more than the 1 MiB limit" in error.reason
+    viewer.close()
+    assert threading.active_count() == threads

@@ -6,6 +6,7 @@ import contextlib
 import re
 import uuid
 from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import redis.exceptions as rex
@@ -182,11 +183,10 @@ class RedisBackend(Publishing, StoreBackend):
         one chunk by chunk (the server serves others in between) and kept only if the
         version did not move meanwhile; after two tries, in one step with HGETALL.
 
-        Each chunk is decoded as it comes, so at most one chunk's raw replies are held
+        Each chunk is decoded as it comes, so at most two chunks' raw replies are held
         beside the entries (a whole scope's would about double the peak memory).
         """
         self._known = None
-        client = self._conn.client
         version = EMPTY
         entries: dict[str, MemoryEntry] = {}
         for attempt in range(3):
@@ -196,20 +196,37 @@ class RedisBackend(Publishing, StoreBackend):
                 self._decode_into(entries, chunk, version)
                 break
             version, cursor, chunk = self._first_chunk()
-            read = self._bounded(0, chunk)
-            self._decode_into(entries, chunk, version)
             if cursor == 0:
-                break
-            while cursor != 0:
-                cursor, chunk = _scanned(
-                    self._run(lambda c=cursor: client.hscan(self.keys.store, c, count=SCAN_COUNT))
-                )
-                read = self._bounded(read, chunk)
+                self._bounded(0, chunk)
                 self._decode_into(entries, chunk, version)
+                break
+            self._scan_into(entries, version, cursor, chunk)
             if self._read_version() == version:
                 break
         self._known = version
         return Loaded(entries, _shown(version))
+
+    def _scan_into(
+        self, entries: dict[str, MemoryEntry], version: bytes, cursor: int, chunk: list[bytes]
+    ) -> None:
+        """Decode `chunk` and every chunk after it into `entries`.
+
+        The next chunk is asked for before this one is decoded: building a reply takes
+        the server about as long as decoding one takes here, and the two overlap.
+        """
+        read = 0
+        with ThreadPoolExecutor(1, thread_name_prefix="redis-scan") as ahead:
+            while True:
+                upcoming = ahead.submit(self._scan_chunk, cursor) if cursor else None
+                read = self._bounded(read, chunk)
+                self._decode_into(entries, chunk, version)
+                if upcoming is None:
+                    return
+                cursor, chunk = upcoming.result()
+
+    def _scan_chunk(self, cursor: int) -> tuple[int, list[bytes]]:
+        client = self._conn.client
+        return _scanned(self._run(lambda: client.hscan(self.keys.store, cursor, count=SCAN_COUNT)))
 
     def _decode_into(
         self, entries: dict[str, MemoryEntry], chunk: list[bytes], version: bytes
