@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("redis-server is missing: `make bench` installs it (as root)")
         redis_sizes = [s for s in sizes if s in (1_000, 100_000, 1_000_000)] or [min(sizes)]
         sections.append(
-            "#### Redis against files\n\n" + redis_bench.run(redis_sizes, runs, full=full)
+            "#### Redis against files\n\n" + redis_bench.run(redis_sizes, runs)
         )
     if args.only in (None, "http"):
         http_size = http_bench.SIZE if (full or args.quick) else min(sizes)

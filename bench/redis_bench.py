@@ -3,7 +3,8 @@
 - persist + flush one key (core, interleaved run by run);
 - another process's write → shown in the app (a real terminal; the writer is another
   process's manager, the figure is from its flush returning to the value on screen);
-- first frame with rows, and peak RSS at the first frame (full runs: up to 1M).
+- first frame with rows, and peak RSS at the first frame, at 100k and above (a full
+  run goes up to 1M).
 
 The Redis server is a local one of its own (`axon_scopes.local_redis`), memory only.
 """
@@ -128,7 +129,7 @@ def bench_first_frame(target: str, timeout: float) -> tuple[float, float]:
         return shown - term.start, term.peak_rss_mb()
 
 
-def run(sizes: Sequence[int], runs: int, full: bool, log: Log = print) -> str:
+def run(sizes: Sequence[int], runs: int, log: Log = print) -> str:
     """The Redis table for the README."""
     pairs: list[Pair] = []
     for size in sizes:
@@ -155,7 +156,7 @@ def run(sizes: Sequence[int], runs: int, full: bool, log: Log = print) -> str:
                     )
                 )
                 log(f"  redis shown  {size:>9,}  {statistics.median(shown_r) * 1000:.1f} ms")
-            if size >= 100_000 and (full or size == 100_000):
+            if size >= 100_000:
                 frames: dict[str, list[float]] = {"redis": [], "files": []}
                 rss: dict[str, list[float]] = {"redis": [], "files": []}
                 # A first frame varies run to run by a fifth or more on a small machine:
