@@ -8,6 +8,7 @@ Fixtures for tests; the same pieces as plain names for modules that run outside 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,25 @@ async def settle(app: ScopesApp, pilot: object) -> None:
         if busy:
             await app.workers.wait_for_complete(busy)
         await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def until(
+    pilot: object,
+    condition: Callable[[], bool],
+    timeout: float = 5.0,
+    *,
+    sample: Callable[[], None] | None = None,
+) -> bool:
+    """Let the app run until `condition` holds (checked every 20 ms), at most `timeout` s;
+    `sample` runs before each check (to record what the screen went through)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sample is not None:
+            sample()
+        if condition():
+            return True
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+    return condition()
 
 
 def notices(app: ScopesApp) -> list[str]:

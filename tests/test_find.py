@@ -13,16 +13,7 @@ from axon_scopes.core.files.naming import source_file_for, store_path_for
 from axon_scopes.tui.dialogs.find import FindScreen
 from axon_scopes.tui.search import search
 
-from .conftest import SIZE, AppFactory, settle
-
-
-async def until(pilot: object, check: object, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-    return bool(check())  # type: ignore[operator]
+from .conftest import SIZE, AppFactory, settle, until
 
 
 async def test_slash_in_the_tree_filters_scope_names(demo_base: Path, app_for: AppFactory) -> None:

@@ -4,7 +4,6 @@ server cannot do, a token asked for, a stopped server; hostile values through th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from textual.widgets import Input, TextArea
 
@@ -15,7 +14,8 @@ from axon_scopes.tui.dialogs.token import TokenDialog
 from axon_scopes.tui.widgets.header import StoreHeader
 from tests.axon_replay import AxonReplay
 
-from .conftest import SIZE, clock, notices, open_app, settle, static_text
+from .conftest import SIZE, clock, notices, open_app, settle, static_text, until
+from .outages import TYPED, a_save_rides_out_an_outage
 from .pty_app import AppInPty
 from .test_trust_terminal import FORBIDDEN, HOSTILE_SCOPES
 
@@ -34,14 +34,6 @@ def app_on(axon: AxonReplay, *, watch: bool = False, **extra: object) -> ScopesA
     app = open_app(source, watch=watch)
     app.NOTIFICATION_TIMEOUT = 60.0
     return app
-
-
-async def until(pilot: object, condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return True
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-    return condition()
 
 
 async def test_both_layers_show_and_an_edit_round_trips(axon: AxonReplay) -> None:
@@ -164,24 +156,21 @@ async def test_a_stopped_server_is_said_keeps_the_data_and_the_editor_text(
         await settle(app, pilot)
         header = app.browser.query_one(StoreHeader)
         assert await until(pilot, lambda: "last poll" in str(header.render()))
-        rows = len(app.browser.table.rows)
-        axon.stop()
-        assert await until(pilot, lambda: "disconnected, retrying" in str(header.render()))
-        assert "last poll" in str(header.render())  # When it last answered.
-        assert len(app.browser.table.rows) == rows
-        assert app.browser.table.move_cursor_to_key(("store", "motd"))
-        await pilot.press("e")
-        app.screen.query_one("#value", TextArea).text = "typed while it was down"
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        assert app.screen.query_one("#value", TextArea).text == "typed while it was down"
-        assert "cannot connect" in static_text(app.screen)
-        axon.start()
-        assert await until(pilot, lambda: "● live" in str(header.render()), timeout=10)
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        assert not app.screen.query("#value")
-        assert axon.scopes["global"].store["motd"]["value"] == "typed while it was down"
+
+        def still_says_when_it_last_answered() -> None:
+            assert "disconnected, retrying" in str(header.render())
+            assert "last poll" in str(header.render())
+
+        await a_save_rides_out_an_outage(
+            app,
+            pilot,
+            stop=axon.stop,
+            start=axon.start,
+            refused="cannot connect",
+            row=("store", "motd"),
+            while_down=still_says_when_it_last_answered,
+        )
+        assert axon.scopes["global"].store["motd"]["value"] == TYPED
 
 
 def test_hostile_values_from_the_server_reach_the_terminal_only_as_text(

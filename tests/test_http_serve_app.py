@@ -15,8 +15,8 @@ from axon_scopes.tui.dialogs import AddDialog, ConflictDialog, PurgeDialog
 from axon_scopes.tui.widgets.header import StoreHeader
 from tests.http_servers import ServeProcess
 
-from .conftest import SIZE, clock, open_app, settle, static_text
-from .test_http_app import until
+from .conftest import SIZE, clock, open_app, settle, until
+from .outages import TYPED, a_save_rides_out_an_outage
 
 
 def post(url: str, path: str, body: dict[str, object]) -> int:
@@ -141,27 +141,24 @@ async def test_every_write_kind_a_conflict_and_a_killed_server_over_real_http(
             assert on_disk(base)["motd"] == "theirs"
             # The server dies: the app says so, keeps its rows and the typed text.
             assert await until(pilot, lambda: "last poll" in str(header.render()))
-            rows = shown(app)
-            port = server.port
-            server.stop(signal.SIGKILL)
-            assert await until(pilot, lambda: "disconnected, retrying" in str(header.render()))
-            assert shown(app) == rows
-            assert app.browser.table.move_cursor_to_key(("store", "motd"))
-            await pilot.press("e")
-            app.screen.query_one("#value", TextArea).text = "typed while it was down"
-            await pilot.press("ctrl+s")
-            await settle(app, pilot)
-            assert app.screen.query_one("#value", TextArea).text == "typed while it was down"
-            assert "cannot connect" in static_text(app.screen)
-            # Back on the same port: the app catches up (the memory layer died with the
-            # process, as an AxonServer's does) and the kept text saves.
-            server = ServeProcess(str(tmp_path), cwd=tmp_path, port=port)
-            assert await until(pilot, lambda: "● live" in str(header.render()), timeout=10)
+            # The server dies outright and comes back on its port; the memory layer died
+            # with the process, as an AxonServer's does.
+            running = [server]
+
+            def restart() -> None:
+                running.append(ServeProcess(str(tmp_path), cwd=tmp_path, port=server.port))
+
+            await a_save_rides_out_an_outage(
+                app,
+                pilot,
+                stop=lambda: server.stop(signal.SIGKILL),
+                start=restart,
+                refused="cannot connect",
+                row=("store", "motd"),
+            )
+            server = running[-1]
             assert await until(pilot, lambda: ("memory", "scratch") not in shown(app))
-            await pilot.press("ctrl+s")
-            await settle(app, pilot)
-            assert not app.screen.query("#value")
-            assert on_disk(base)["motd"] == "typed while it was down"
+            assert on_disk(base)["motd"] == TYPED
         code, _out, err = server.stop(signal.SIGTERM)
         assert code == 0 and "Traceback" not in err
     finally:

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from axon_scopes.tui.dialogs import EditDialog
 from axon_scopes.tui.messages import ScopeRowsLoaded, SourceChanged
 from axon_scopes.tui.refs import ScopeRef
 
-from .conftest import SIZE, notices, open_app, settle, status_line, watched
+from .conftest import SIZE, notices, open_app, settle, status_line, until, watched
 
 ROOT = Path(__file__).resolve().parent.parent
 SCOPE_FILE = ".axon-server__flow_live.session.json"
@@ -64,21 +63,6 @@ async def open_scope(app: ScopesApp, pilot: Pilot[Any], scope: str) -> None:
     await settle(app, pilot)
     assert await until(pilot, lambda: watched(app.source.directory), timeout=5)
     await pilot.pause(0.2)  # let the watcher settle on the directory
-
-
-async def until(
-    pilot: Pilot[Any],
-    check: Callable[[], bool],
-    timeout: float = 4.0,
-    sample: Callable[[], None] = lambda: None,
-) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        sample()
-        if check():
-            return True
-        await pilot.pause(0.02)
-    return check()
 
 
 async def watch_writer(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual.widgets import TextArea
 
 from axon_scopes.core import MemoryEntry, ScopedSessionManager
@@ -15,17 +13,10 @@ from axon_scopes.tui.table.rows import row_items
 from axon_scopes.tui.widgets.header import StoreHeader
 from tests.redis_servers import RedisServer
 
-from .conftest import SIZE, notices, open_app, settle, static_text
+from .conftest import SIZE, notices, open_app, settle, until
+from .outages import TYPED, a_save_rides_out_an_outage
 
 PASSWORD = "s3cret-pass-never-shown"
-
-
-async def until(pilot: object, condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return True
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-    return condition()
 
 
 async def test_the_app_browses_edits_and_follows_redis(redis_url: str) -> None:
@@ -67,27 +58,16 @@ async def test_a_stopped_server_is_said_keeps_the_data_and_the_editor_text(
         await settle(app, pilot)
         header = app.browser.query_one(StoreHeader)
         assert PASSWORD not in str(header.render())
-        rows = len(app.browser.table.rows)
-        own_redis.stop()
-        assert await until(pilot, lambda: "disconnected" in str(header.render()), timeout=10)
-        assert len(app.browser.table.rows) == rows  # The last good data stays on screen.
-
-        await pilot.press("e")
-        app.screen.query_one("#value", TextArea).text = "typed while it was down"
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        # The write is refused with the reason; the editor stays open with the text.
-        assert app.screen.query_one("#value", TextArea).text == "typed while it was down"
-        assert "cannot reach the server" in static_text(app.screen)
-
-        own_redis.start()
-        assert await until(pilot, lambda: "● live" in str(header.render()), timeout=15)
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        assert not app.screen.query("#value")  # Saved: the editor closed.
+        await a_save_rides_out_an_outage(
+            app,
+            pilot,
+            stop=own_redis.stop,
+            start=own_redis.start,
+            refused="cannot reach the server",
+        )
         check = ScopedSessionManager(url)
         saved = [e for e in check.store("global").store_entries() if e.value.startswith("typed")]
-        assert [e.value for e in saved] == ["typed while it was down"]
+        assert [e.value for e in saved] == [TYPED]
         check.close()
         shown = " ".join(notices(app)) + str(header.render())
         assert PASSWORD not in shown

@@ -7,7 +7,6 @@ is the real one, built by `make_app` from a `ScopeSource`.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from textual.widgets import TextArea
 from axon_scopes.core import MemoryEntry, ScopeChange, ScopedSessionManager
 from axon_scopes.tui.widgets.header import StoreHeader
 
-from .conftest import NOW, SIZE, notices, open_app, settle
+from .conftest import NOW, SIZE, notices, open_app, settle, until
 from .tables import SharedTable, TableSource, TableStorage
 
 
@@ -107,9 +106,3 @@ async def test_a_lost_source_is_said_in_the_header_and_the_view_catches_up_when_
         assert any("disconnected, retrying" in text for text in notices(app))
 
 
-async def until(pilot: object, condition: Callable[[], bool], timeout: float = 3.0) -> bool:
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return True
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
-    return condition()
