@@ -17,6 +17,9 @@ class Tuning:
     preview_above: int = 20_000
     #: At most this long the full index waits for the preview to be on screen.
     preview_paint_wait_s: float = 0.5
+    #: Then this long more: the terminal's writer thread needs the GIL to send the frame,
+    #: and sorting a big scope holds it in one C call (a second and more at 1M rows).
+    preview_write_s: float = 0.05
     #: Scopes with more rows than this keep them in key order (filtering beats re-reading).
     sort_rows_above: int = 300_000
     #: An entry this app wrote is watched this long: another writer undoing it is said.

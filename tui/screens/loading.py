@@ -7,6 +7,7 @@ Results go up as messages (`ScopesScanned`, `ScopeRowsLoaded`).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -141,7 +142,8 @@ class ScopeLoading:
                 )
                 # Building the full index holds the GIL for long stretches: let the
                 # first screenful reach the terminal before starting on it.
-                painted.wait(tuning.preview_paint_wait_s)
+                if painted.wait(tuning.preview_paint_wait_s):
+                    time.sleep(tuning.preview_write_s)
         index = self._index_rows(snapshot, previous, column)
         self.post_message(
             ScopeRowsLoaded(seq, ref, index, snapshot.error, external, _published_at(snapshot))
