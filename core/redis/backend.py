@@ -19,8 +19,9 @@ from ..sizes import DEFAULT_MAX_FILE_BYTES, size_text
 from . import scripts
 from .codec import (
     BadEntry,
+    Chunk,
+    decode_chunk_into,
     decode_entry,
-    decode_fields_into,
     encode_entry,
 )
 from .connection import SERVER_ERRORS
@@ -142,7 +143,7 @@ class RedisBackend(Publishing, StoreBackend):
     def _read_version(self) -> bytes:
         return self._token(self._run(lambda: self._conn.client.get(self.keys.version)))
 
-    def _first_chunk(self) -> tuple[bytes, int, list[bytes]]:
+    def _first_chunk(self) -> tuple[bytes, int, Chunk]:
         """The version and the first HSCAN chunk, read in one transaction (one step)."""
 
         def read() -> list[Any]:
@@ -155,7 +156,7 @@ class RedisBackend(Publishing, StoreBackend):
         cursor, chunk = _scanned(scanned)
         return self._token(raw), cursor, chunk
 
-    def _whole(self) -> tuple[bytes, list[bytes]]:
+    def _whole(self) -> tuple[bytes, Chunk]:
         """The version and the whole hash in one transaction: exact, but one long reply."""
 
         def read() -> list[Any]:
@@ -165,15 +166,15 @@ class RedisBackend(Publishing, StoreBackend):
             return pipe.execute()
 
         raw, chunk = self._run(read)
-        return self._token(raw), _flat(chunk)
+        return self._token(raw), Chunk(_flat(chunk))
 
-    def _bounded(self, read: int, chunk: list[bytes]) -> int:
+    def _bounded(self, read: int, chunk: Chunk) -> int:
         """Bytes read so far with `chunk`; past the limit, the scope is left unread.
 
         A big scope is read chunk by chunk, so no more than the limit and one chunk
         is ever held: a hash grown huge by a runaway writer cannot exhaust memory here.
         """
-        read += sum(map(len, chunk))
+        read += chunk.size
         if read > self._max_bytes:
             raise self._unreadable(f"it holds more than the {size_text(self._max_bytes)} limit")
         return read
@@ -193,6 +194,7 @@ class RedisBackend(Publishing, StoreBackend):
             entries = {}
             if attempt == 2:
                 version, chunk = self._whole()
+                self._bounded(0, chunk)
                 self._decode_into(entries, chunk, version)
                 break
             version, cursor, chunk = self._first_chunk()
@@ -207,7 +209,7 @@ class RedisBackend(Publishing, StoreBackend):
         return Loaded(entries, _shown(version))
 
     def _scan_into(
-        self, entries: dict[str, MemoryEntry], version: bytes, cursor: int, chunk: list[bytes]
+        self, entries: dict[str, MemoryEntry], version: bytes, cursor: int, chunk: Chunk
     ) -> None:
         """Decode `chunk` and every chunk after it into `entries`.
 
@@ -224,16 +226,14 @@ class RedisBackend(Publishing, StoreBackend):
                     return
                 cursor, chunk = upcoming.result()
 
-    def _scan_chunk(self, cursor: int) -> tuple[int, list[bytes]]:
+    def _scan_chunk(self, cursor: int) -> tuple[int, Chunk]:
         client = self._conn.client
         return _scanned(self._run(lambda: client.hscan(self.keys.store, cursor, count=SCAN_COUNT)))
 
-    def _decode_into(
-        self, entries: dict[str, MemoryEntry], chunk: list[bytes], version: bytes
-    ) -> None:
-        """A chunk of field, value, field, value… decoded into `entries`."""
+    def _decode_into(self, entries: dict[str, MemoryEntry], chunk: Chunk, version: bytes) -> None:
+        """A chunk's entries decoded into `entries`."""
         try:
-            decode_fields_into(entries, chunk[0::2], chunk[1::2])
+            decode_chunk_into(entries, chunk)
         except BadEntry as exc:
             error = self._unreadable(str(exc))
             error.version = _shown(version)
@@ -403,9 +403,9 @@ def _flat(found: Any) -> list[bytes]:
     return found if isinstance(found, list) else list(found)
 
 
-def _scanned(found: Any) -> tuple[int, list[bytes]]:
+def _scanned(found: Any) -> tuple[int, Chunk]:
     cursor, chunk = found
-    return int(cursor), _flat(chunk)
+    return int(cursor), Chunk(_flat(chunk))
 
 
 def encode_keys(keys: list[str]) -> bytes:
