@@ -64,7 +64,8 @@ class AxonReplay:
         self.clock = clock
         #: Serve https with this context (its certificate), else plain http.
         self.tls = tls
-        self.port = free_port()
+        #: 0 until the first start binds any free port; a restart keeps it.
+        self.port = 0
         self.lock = threading.Lock()
         self.scopes: dict[str, Scope] = {"global": Scope()}
         self.events: list[Event] = []
@@ -149,6 +150,7 @@ class AxonReplay:
             runner, "127.0.0.1", self.port, reuse_address=True, ssl_context=self.tls
         )
         loop.run_until_complete(site.start())
+        self.port = runner.addresses[0][1]
         self._runner = runner
         ready.set()
         loop.run_forever()

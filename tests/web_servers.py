@@ -51,6 +51,17 @@ class WebServer:
     def __init__(
         self, source: str, *args: str, cwd: Path, env: dict[str, str] | None = None
     ) -> None:
+        # `free_port` cannot hold the port it found: another process (a parallel test
+        # worker's server) may bind it first. Then ours says so and exits; take another.
+        for _ in range(5):
+            if self._start(source, args, cwd, env):
+                return
+        raise AssertionError(f"web found no free port: {self.banner}")
+
+    def _start(
+        self, source: str, args: tuple[str, ...], cwd: Path, env: dict[str, str] | None
+    ) -> bool:
+        """True once it listens; False when the port was taken before it bound it."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         command = [sys.executable, "-m", "axon_scopes", "web", *args, "--port", str(self.port)]
@@ -66,8 +77,15 @@ class WebServer:
         deadline = time.monotonic() + 10
         while not self._listening():
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"web did not start: {self.banner}{self.stderr()}")
+                if self.process.poll() is None:
+                    self.process.kill()
+                self.process.wait(5)
+                stderr = self.stderr()
+                if f"port {self.port} on 127.0.0.1 is in use" in stderr:
+                    return False
+                raise AssertionError(f"web did not start: {self.banner}{stderr}")
             time.sleep(0.02)
+        return True
 
     def _listening(self) -> bool:
         try:
