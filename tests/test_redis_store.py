@@ -196,6 +196,37 @@ def test_a_key_of_the_wrong_type_makes_its_scope_unreadable_and_is_left_alone(
     assert m.scope_error("flow:broken") is None and m.retrieve("flow:broken", "k") is not None
 
 
+def test_a_scope_that_lost_its_version_key_is_still_found(
+    redis_url: str, redis_server: RedisServer
+) -> None:
+    """Discovery must not hide data: a hash whose version key was evicted (or restored
+    without it) is listed with its entries, a store key of another type with the reason;
+    a registered name with neither key never held data and is not listed."""
+    client = redis_server.client()
+    m = manager(redis_url)
+    for scope in ("flow:evicted", "flow:stray"):
+        m.persist(scope, "k", "v", "s")
+        m.flush(scope)
+        client.delete(ScopeKeys("axon-server", scope).version)
+    stray = ScopeKeys("axon-server", "flow:stray").store
+    client.delete(stray)
+    client.set(stray, b"not a hash")
+    client.sadd(scopes_key("axon-server"), "flow:never")
+    again = manager(redis_url)
+    statuses = {s.scope: s for s in again.scopes()}
+    assert "flow:never" not in statuses
+    assert statuses["flow:evicted"].error is None
+    assert again.retrieve("flow:evicted", "k").value == "v"  # type: ignore[union-attr]
+    assert "is not a hash (it holds a string)" in (statuses["flow:stray"].error or "")
+    assert client.get(stray) == b"not a hash"
+    # A write merges into what the hash holds, and the scope has a version again.
+    again.persist("flow:evicted", "k2", "v2", "s")
+    again.flush("flow:evicted")
+    after = manager(redis_url)
+    assert {e.key: e.value for e in after.query("flow:evicted", "")} == {"k": "v", "k2": "v2"}
+    assert client.exists(ScopeKeys("axon-server", "flow:evicted").version)
+
+
 def test_an_entry_that_does_not_decode_is_reported_not_overwritten(
     redis_url: str, redis_server: RedisServer
 ) -> None:

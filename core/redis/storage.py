@@ -29,9 +29,9 @@ def with_base(location: str, base: str) -> str:
 class RedisStorage(ScopeStorage):
     """A base's scopes as hashes (see `layout`), found through the base's registry set.
 
-    Discovery reads the registry (`SMEMBERS`) and checks each scope's version key in
-    one pipeline, never `KEYS` or `SCAN`: its cost follows the number of scopes, not
-    the size of the database. Published memory layers are kept alive by one thread
+    Discovery reads the registry (`SMEMBERS`) and checks each scope's keys in one
+    pipeline, never `KEYS` or `SCAN`: its cost follows the number of scopes, not the
+    size of the database. Published memory layers are kept alive by one thread
     while the process lives, and expire `memory_ttl` seconds after it dies.
     """
 
@@ -76,7 +76,13 @@ class RedisStorage(ScopeStorage):
             return []
 
     def stored_scopes(self) -> list[str]:
-        """The registered scopes whose data exists; raises `SourceUnavailableError`."""
+        """The registered scopes whose data exists; raises `SourceUnavailableError`.
+
+        A scope is registered before its first commit, so a registered name with
+        neither key is one that never held data. Either key counts: a hash whose
+        version key is gone (evicted, or restored without it) still holds entries,
+        and a store key of another type must be shown as such, not hidden.
+        """
         client = self.connection.client
 
         def read() -> list[str]:
@@ -84,7 +90,8 @@ class RedisStorage(ScopeStorage):
             names = [m.decode("utf-8", "surrogateescape") for m in members]
             pipe = client.pipeline(transaction=False)
             for name in names:
-                pipe.exists(ScopeKeys(self._base, name).version)
+                keys = ScopeKeys(self._base, name)
+                pipe.exists(keys.version, keys.store)  # One slot: the scope's hash tag.
             found = pipe.execute() if names else []
             return [name for name, there in zip(names, found, strict=True) if there]
 
