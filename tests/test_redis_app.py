@@ -5,16 +5,20 @@ from __future__ import annotations
 from textual.widgets import TextArea
 
 from axon_scopes.core import MemoryEntry, ScopedSessionManager
+from axon_scopes.core.redis.layout import ScopeKeys
 from axon_scopes.demo_writer import DemoWriter
 from axon_scopes.tui.demo import populate
+from axon_scopes.tui.dialogs import AddDialog, EditDialog, PurgeDialog
 from axon_scopes.tui.screens.loading import patched_items
 from axon_scopes.tui.table.index import RowIndex
 from axon_scopes.tui.table.rows import row_items
+from axon_scopes.tui.widgets.detail import DetailPane
 from axon_scopes.tui.widgets.header import StoreHeader
 from tests.redis_servers import RedisServer
 
 from .conftest import SIZE, notices, open_app, settle, until
 from .outages import TYPED, a_save_rides_out_an_outage
+from .test_app import select
 
 PASSWORD = "s3cret-pass-never-shown"
 
@@ -166,3 +170,34 @@ async def test_a_polling_redis_source_says_so_and_still_follows(redis_url: str) 
             pilot, lambda: any(r.key == "seen.by.polling" for r in app.browser.table.rows)
         )
         other.close()
+
+
+async def test_a_key_of_another_type_is_an_unreadable_scope_in_redis_words(
+    redis_url: str, redis_server: RedisServer
+) -> None:
+    """Marked, explained as Redis data (not a file), no dialog opens, nothing written."""
+    seed = ScopedSessionManager(redis_url)
+    seed.persist("flow:broken", "k", "v", "s")
+    seed.flush("flow:broken")
+    seed.close()
+    store = ScopeKeys("axon-server", "flow:broken").store
+    client = redis_server.client()
+    client.delete(store)
+    client.set(store, b"not a hash")
+    app = open_app(redis_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        ref = app.browser.ref_for("flow:broken")
+        assert "unreadable" in str(app.browser.tree.node_for(ref).label)
+        await select(app, pilot, "flow:broken")
+        detail = app.browser.query_one(DetailPane)
+        shown = "\n".join(str(s.render()) for s in detail.query("Static"))
+        assert "kept in Redis could not be read" in shown and "file" not in shown
+        assert "is not a hash (it holds a string)" in str(app.query_one("#scope-banner").render())
+        refusal = app.browser.write_refusal(None)
+        assert refusal is not None and refusal[0].startswith("This scope is unreadable")
+        for key in ("a", "e", "d"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert not isinstance(app.screen, (AddDialog, EditDialog, PurgeDialog))
+    assert client.get(store) == b"not a hash"

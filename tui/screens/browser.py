@@ -337,13 +337,17 @@ class BrowserScreen(
         detail = self.query_one(DetailPane)
         row = self.table.cursor_row
         if row is None and self.current in self.errors:
-            detail.show_message(
-                Content.styled(
+            if self.source.kind == "files":
+                text = (
                     "Nothing from this scope's file can be shown: it could not be read.\n"
-                    "The file is left untouched. Press i for the file and the reason.",
-                    "$text-error",
+                    "The file is left untouched. Press i for the file and the reason."
                 )
-            )
+            else:
+                text = (
+                    f"Nothing from this scope can be shown: what is kept {self.elsewhere}"
+                    " could not be read.\nIt is left untouched. Press i for the reason."
+                )
+            detail.show_message(Content.styled(text, "$text-error"))
             return
         scope = self.current.scope if self.current else ""
         revert = None if row is None else self.revert_of(row.layer, row.key)

@@ -113,7 +113,8 @@ class WriteFlows(DeleteRefusals):
             return refusal, "warning"
         if self.current in self.errors:
             reason = self.errors[self.current]
-            return f"This scope's file is unreadable, so writes are refused: {reason}", "error"
+            what = "This scope's file is" if self.source.kind == "files" else "This scope is"
+            return f"{what} unreadable, so writes are refused: {reason}", "error"
         if row is not None and not row.writable:
             return (
                 "This memory layer was published by another process; it is read-only here.",
