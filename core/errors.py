@@ -57,13 +57,13 @@ class StoreUnreadableError(ScopeError):
 
 
 class ScopeReadOnlyError(ScopeError):
-    """A write to a scope whose file is unreadable: writing would destroy what is there."""
+    """A write to a scope whose stored data is unreadable: writing would destroy it."""
 
     def __init__(self, scope: str, cause: StoreUnreadableError) -> None:
         self.scope = scope
         self.cause = cause
         super().__init__(
-            f"scope {scope!r} is not writable because its file is unreadable "
+            f"scope {scope!r} is not writable because its stored data is unreadable "
             f"({cause.reason}); fix or move {cause.path} and reload"
         )
 

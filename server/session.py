@@ -79,10 +79,13 @@ class Session:
 
     def summary(self) -> dict[str, Any]:
         statuses = sorted(self.service.scopes(), key=lambda s: s.scope)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"scope": s.scope, "memory_count": s.memory_count, "store_count": s.store_count}
             for s in statuses
         ]
+        for row, status in zip(rows, statuses, strict=True):
+            if status.error is not None:  # Ours: an Axon client ignores a field it lacks.
+                row["unreadable"] = status.error
         return {
             "scope_count": len(rows),
             "total_memory_count": sum(row["memory_count"] for row in rows),

@@ -80,7 +80,8 @@ class AxonReplay:
         #: checked with a 409, `entry` in write answers. Off: AxonServer as it is.
         self.checked = False
         #: Misbehaviours: "html" (a 200 page), "redirect" (to another host), "huge",
-        #: "malformed" (JSON of another shape).
+        #: "malformed" (JSON of another shape), "503" (a proxy's empty 503), "unreadable"
+        #: (our server's 503 `store_unreadable`, for every request: a lying server).
         self.mode = ""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -200,6 +201,13 @@ class AxonReplay:
             )
         if mode == "malformed":
             return answer({"scope_count": "three", "scopes": {}})
+        if mode == "503":
+            return web.Response(status=503)
+        if mode == "unreadable":
+            said = "scope 'global' is unreadable: \x1b[2Jbroken"
+            return answer(
+                {"success": False, "error": "store_unreadable", "message": said, "_status": 503}
+            )
         if mode == "redirect":
             raise web.HTTPFound("http://example.invalid/login")
         if mode == "huge" and request.path != "/v1/events/stream":

@@ -24,6 +24,7 @@ from axon_scopes.core import (
 )
 from axon_scopes.core.errors import (
     InvalidEntryError,
+    StoreUnreadableError,
     TokenRequiredError,
     UnsupportedWriteError,
     WriteForbiddenError,
@@ -252,6 +253,32 @@ def test_what_is_not_an_axonserver_answer_is_refused_clearly(
         source.discover()
     assert said in str(caught.value)
     assert source.services() == {}  # Nothing applied.
+    source.close()
+
+
+def test_a_503_is_an_outage_unless_a_scope_endpoint_says_the_scope_is_unreadable(
+    axon: AxonReplay,
+) -> None:
+    """AxonServer (or a proxy before it) answers 503 when it cannot serve: an outage.
+    Our server's `store_unreadable` names one scope's data: only a scope's endpoint may
+    say that; the listing saying it is still an outage, not a scope to mark."""
+    seeded(axon)
+    source, service = attach(axon)
+    axon.mode = "503"
+    with pytest.raises(SourceUnavailableError, match="failed: HTTP 503"):
+        service.summary()
+    axon.mode = "unreadable"
+    with pytest.raises(SourceUnavailableError, match="failed: store_unreadable"):
+        service.summary()
+    snapshot = service.snapshot("global")  # The last good entries (none read yet), and why.
+    assert (snapshot.memory, snapshot.store) == ([], [])
+    assert snapshot.error == "\x1b[2Jbroken"  # Shown through the one safe path, as data.
+    assert service.error("global") == "\x1b[2Jbroken"
+    with pytest.raises(StoreUnreadableError):
+        service.get("global", "motd")
+    axon.mode = ""
+    assert [e.key for e in service.snapshot("global").store] == ["motd"]
+    assert service.error("global") is None
     source.close()
 
 

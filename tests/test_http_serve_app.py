@@ -17,6 +17,7 @@ from tests.http_servers import ServeProcess
 
 from .conftest import SIZE, clock, open_app, settle, until
 from .outages import TYPED, a_save_rides_out_an_outage
+from .test_app import select
 
 
 def post(url: str, path: str, body: dict[str, object]) -> int:
@@ -177,3 +178,51 @@ def on_disk(base: Path) -> dict[str, object]:
         return {e.key: e.value for e in check.query("global", "")}
     finally:
         check.close()
+
+
+async def test_an_unreadable_scope_on_the_server_is_marked_not_an_outage(tmp_path: Path) -> None:
+    """The server says which scope it cannot read (503 `store_unreadable`, and the listing's
+    `unreadable`): that scope is marked and refuses writes, the rest stays live, and the
+    scope comes back by itself once its file is fixed."""
+    base = tmp_path / "axon-server"
+    seed = ScopedSessionManager(base)
+    seed.persist("global", "motd", "hello", "boot")
+    seed.flush("global")
+    seed.close()
+    broken = tmp_path / ".axon-server__flow_broken.session.json"
+    broken.write_bytes(b'[{"key": "a", "value": 1, "timestamp": 1, "source_step": "s"}]')
+    server = ServeProcess(str(tmp_path), cwd=tmp_path)
+    try:
+        source = open_source(server.url, SourceOptions(clock=clock, extra={"poll_s": 0.1}))
+        app = open_app(source, watch=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            ref = app.browser.ref_for("flow:broken")
+            assert "unreadable" in str(app.browser.tree.node_for(ref).label)
+            await select(app, pilot, "flow:broken")
+            banner = str(app.query_one("#scope-banner").render())
+            assert "$[0].value" in banner and "scope 'flow:broken' is unreadable" not in banner
+            refusal = app.browser.write_refusal(None)
+            assert refusal is not None and refusal[0].startswith("This scope is unreadable")
+            await pilot.press("a")
+            await settle(app, pilot)
+            assert not isinstance(app.screen, AddDialog)
+            header = app.browser.query_one(StoreHeader)
+            await pilot.pause(0.5)  # Several polls, each meeting the unreadable scope.
+            assert "disconnected" not in str(header.render())
+            assert "live" in str(header.render())
+            # Fixed by hand: the server reads it again, and so does the app.
+            broken.write_text(
+                '[{"key": "a", "value": "fixed", "timestamp": 1, "source_step": "ops"}]',
+                encoding="utf-8",
+            )
+            assert await until(
+                pilot, lambda: [r.value for r in app.browser.table.rows] == ["fixed"]
+            )
+            assert app.browser.write_refusal(None) is None
+            assert await until(
+                pilot, lambda: "unreadable" not in str(app.browser.tree.node_for(ref).label)
+            )
+        source.close()
+    finally:
+        server.kill()

@@ -26,10 +26,11 @@ import httpx
 from ..errors import (
     InvalidEntryError,
     SourceUnavailableError,
+    StoreUnreadableError,
     TokenRequiredError,
     WriteForbiddenError,
 )
-from .shapes import error_reason
+from .shapes import error_reason, failure_of, unreadable_reason
 
 _E = TypeVar("_E", bound=BaseException)
 
@@ -226,6 +227,12 @@ class HttpClient:
             raise SourceUnavailableError(
                 self.url, f"is not an AxonServer: {method} {path} answered 404"
             )
+        # One scope's data, not the server: it is still there. Only a scope's own
+        # endpoints may say so (the listing and the events are the server's).
+        scoped = status == 503 and path.startswith("/v1/session/")
+        unreadable = unreadable_reason(failure_of(answer.body)) if scoped else None
+        if unreadable is not None:
+            raise StoreUnreadableError(self.url, unreadable)
         raise SourceUnavailableError(self.url, f"{method} {path} failed: {reason}")
 
 

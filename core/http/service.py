@@ -19,6 +19,7 @@ from operator import attrgetter
 from ..backend import PublishedMemory
 from ..commit import count_changes
 from ..entry import Layer, MemoryEntry, ScopedEntry
+from ..errors import StoreUnreadableError
 from ..service import (
     Capabilities,
     ScopeChange,
@@ -56,6 +57,10 @@ class HttpService(HttpWrites, ScopeService):
         self._counted: dict[str, tuple[int, int]] = {}
         #: Why writes are refused since the server said 403 ("" while they are not).
         self._forbidden = ""
+        #: Scopes the listing says are unreadable (our server says so), and why.
+        self._listed_errors: dict[str, str] = {}
+        #: Scopes whose last read the server refused as unreadable, and why.
+        self._read_errors: dict[str, str] = {}
         self._subscribers = Subscribers()
 
     def __repr__(self) -> str:
@@ -99,8 +104,10 @@ class HttpService(HttpWrites, ScopeService):
             part.strip().lower() for part in features.split(",") if part.strip()
         )
         counts = {s.scope: (s.memory_count, s.store_count) for s in listing.scopes}
+        errors = {s.scope: s.unreadable for s in listing.scopes if s.unreadable is not None}
         with self._lock:
             self._listed = counts
+            self._listed_errors = errors
             if self._announced is None:
                 self._announced = set(counts)
                 self._counted = dict(counts)
@@ -127,12 +134,33 @@ class HttpService(HttpWrites, ScopeService):
                 self._listed = {**self._listed, scope: (0, 0)}
 
     def scopes(self) -> list[ScopeStatus]:
-        return [ScopeStatus(name, m, s) for name, (m, s) in sorted(self.summary().items())]
+        counts = self.summary()
+        return [
+            ScopeStatus(name, m, s, self.error(name)) for name, (m, s) in sorted(counts.items())
+        ]
+
+    def error(self, scope: str) -> str | None:
+        """Why the scope's stored data cannot be read, as the server last said, or None."""
+        with self._lock:
+            return self._read_errors.get(scope) or self._listed_errors.get(scope)
 
     # ── reads ──────────────────────────────────────────────────────────────
 
     def _read(self, scope: str) -> Layers:
-        """Both layers of a listed scope, as the server holds them now."""
+        """Both layers of a listed scope, as the server holds them now; a scope the server
+        cannot read raises `StoreUnreadableError` (and is remembered as such)."""
+        try:
+            layers = self._read_layers(scope)
+        except StoreUnreadableError as exc:
+            reason = _without_scope(scope, exc.reason)
+            with self._lock:
+                self._read_errors[scope] = reason
+            raise StoreUnreadableError(self.where(scope), reason) from None
+        with self._lock:
+            self._read_errors.pop(scope, None)
+        return layers
+
+    def _read_layers(self, scope: str) -> Layers:
         where = segment(scope)
         exported = self._client.get(f"/v1/session/{where}/export", {"format": "json"})
         what = f"the export of {scope!r}"
@@ -152,7 +180,12 @@ class HttpService(HttpWrites, ScopeService):
     def snapshot(self, scope: str) -> ScopeSnapshot:
         if not self.listed(scope):
             return ScopeSnapshot([], [])
-        memory, store = self._read(scope)
+        try:
+            memory, store = self._read(scope)
+        except StoreUnreadableError as exc:  # The last good entries, and why no newer ones.
+            with self._lock:
+                memory, store = self._seen.get(scope, ({}, {}))
+            return ScopeSnapshot(_by_key(memory), _by_key(store), error=exc.reason)
         return ScopeSnapshot(_by_key(memory), _by_key(store))
 
     def entries(self, scope: str) -> list[ScopedEntry]:
@@ -229,9 +262,19 @@ class HttpService(HttpWrites, ScopeService):
         """The scope's change since it was last read, and whether there was a last read."""
         with self._lock:
             before = self._seen.get(scope)
-        memory, store = self._read(scope)
+            was_unreadable = scope in self._read_errors
+        try:
+            memory, store = self._read(scope)
+        except StoreUnreadableError as exc:
+            if new:
+                return ScopeChange(scope, "refresh", new=True, error=exc.reason), True
+            if was_unreadable:
+                return None, True  # Still unreadable: said already.
+            return ScopeChange(scope, "refresh", error=exc.reason), True
         if new:
             return ScopeChange(scope, "refresh", added=len(store), new=True), True
+        if was_unreadable:  # Readable again: whatever it holds is news.
+            return ScopeChange(scope, "refresh", added=len(store), memory_changed=True), True
         if before is None:
             return None, False
         added, changed, removed = count_changes(before[1], store)
@@ -277,6 +320,12 @@ def _unseen(
             memory_changed=now[0] != was[0],
         )
     return ScopeChange(scope, "refresh") if hinted else None
+
+
+def _without_scope(scope: str, reason: str) -> str:
+    """Our server's reason, without the "scope '…' is unreadable: " the app says itself."""
+    said = f"scope {scope!r} is unreadable: "
+    return reason[len(said) :] if reason.startswith(said) and len(reason) > len(said) else reason
 
 
 def _by_key(entries: dict[str, MemoryEntry]) -> list[MemoryEntry]:

@@ -21,6 +21,8 @@ class ScopeCount(msgspec.Struct, frozen=True):
     scope: str
     memory_count: int
     store_count: int
+    #: Why the scope's stored data cannot be read: our server says so; AxonServer never does.
+    unreadable: str | None = None
 
 
 class Summary(msgspec.Struct, frozen=True):
@@ -89,6 +91,7 @@ class Conflict(msgspec.Struct, frozen=True):
 
 class Failure(msgspec.Struct, frozen=True):
     error: str
+    message: str = ""
 
 
 class EventData(msgspec.Struct, frozen=True):
@@ -127,13 +130,25 @@ def lookup_entry(lookup: Lookup, location: str, what: str) -> MemoryEntry | None
     return MemoryEntry(lookup.key, lookup.value, lookup.timestamp, lookup.source_step)
 
 
-def error_reason(body: bytes) -> str:
-    """The `error` of a JSON error answer (Axon sends an empty body for 401/403/429)."""
+def failure_of(body: bytes) -> Failure | None:
+    """A JSON error answer (Axon sends an empty body for 401/403/429), else None."""
     try:
-        failure = msgspec.json.decode(body, type=Failure)
+        return msgspec.json.decode(body, type=Failure)
     except (msgspec.DecodeError, msgspec.ValidationError):
-        return ""
-    return _first_line(failure.error)[:300]
+        return None
+
+
+def error_reason(body: bytes) -> str:
+    """The `error` of a JSON error answer, or ""."""
+    failure = failure_of(body)
+    return "" if failure is None else _first_line(failure.error)[:300]
+
+
+def unreadable_reason(failure: Failure | None) -> str | None:
+    """Why a scope cannot be read, when the answer is our server's `store_unreadable`."""
+    if failure is None or failure.error != "store_unreadable":
+        return None
+    return _first_line(failure.message)[:300] if failure.message.strip() else "unreadable"
 
 
 def _first_line(text: str) -> str:
