@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from axon_scopes.core import SourceOptions, open_source
 from axon_scopes.tui.app import ScopesApp
@@ -128,6 +128,28 @@ async def test_a_server_wanting_a_token_asks_for_it_and_the_tree_appears(
         assert await until(pilot, lambda: len(app.browser.table.rows) == 2)
         assert TOKEN not in static_text(app.screen) + " ".join(notices(app))
     assert {None, f"Bearer {TOKEN}"} <= {a for *_x, a in axon.requests}
+
+
+async def test_a_cancelled_token_is_not_asked_again_until_asked_for(axon: AxonReplay) -> None:
+    """Cancelled, the dialog stays away while the watcher keeps meeting 401s; the empty view
+    says the scopes could not be listed (not that there are none) and how to go on."""
+    seeded(axon)
+    axon.keys = {TOKEN: "write"}
+    async with (app := app_on(axon, watch=True)).run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert await until(pilot, lambda: isinstance(app.screen, TokenDialog))
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.pause(0.6)  # Several polls, each answered 401.
+        assert not isinstance(app.screen, TokenDialog)
+        empty = str(app.browser.query_one("#empty", Static).render())
+        assert "could not be listed" in empty and "No scopes found" not in empty
+        assert "needs a token" in empty and "ctrl+r to enter a token" in empty
+        await pilot.press("ctrl+r")
+        assert await until(pilot, lambda: isinstance(app.screen, TokenDialog))
+        await pilot.press(*TOKEN)
+        await pilot.press("enter")
+        assert await until(pilot, lambda: len(app.browser.table.rows) == 2)
 
 
 async def test_a_refused_write_turns_the_app_read_only_and_says_why(axon: AxonReplay) -> None:

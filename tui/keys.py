@@ -186,6 +186,11 @@ KEYS: tuple[Key, ...] = (
         title="Undo",
     ),
     Key("ctrl+r", "reload", "re-read every scope now", "Live", bind="ctrl+r", title="Reload"),
+    _palette_only(
+        "token",
+        "Enter server token",
+        "Give the server (http://…) a bearer key: after a cancelled ask, or to change it",
+    ),
     Key(
         "p",
         "pause",

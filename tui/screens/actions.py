@@ -51,6 +51,8 @@ class ViewActions:
         filter_box: Input
         def write_refusal(self, row: Row | None = None) -> tuple[str, str] | None: ...
         def apply_changes(self, found: list[SourceChange]) -> None: ...
+        def ask_token(self, reason: str) -> None: ...
+        token_wanted: str
 
     def action_find(self) -> None:
         """Search every scope: names, keys and values; enter goes to the hit."""
@@ -143,8 +145,19 @@ class ViewActions:
             self.app.notify(f"Exported to {message.path}")
 
     def action_reload(self) -> None:
-        """Re-read everything now: what changed is told as a live change would be."""
+        """Re-read everything now: what changed is told as a live change would be; a
+        server that wants a token is asked for it first."""
+        if self.token_wanted:
+            self.ask_token(self.token_wanted)
+            return
         self.refresh_all()
+
+    def action_token(self) -> None:
+        """Give the server a bearer key now: after a cancelled dialog, or to change it."""
+        if self.source.kind != "server":
+            self.app.notify("Only a server (http://…) takes a token.", severity="warning")
+            return
+        self.ask_token(self.token_wanted or "takes a bearer key")
 
     @work(thread=True, exclusive=True, group="refresh")
     def refresh_all(self) -> None:

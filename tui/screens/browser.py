@@ -231,7 +231,16 @@ class BrowserScreen(
         self.table.display = not empty
         self.query_one(DetailPane).display = not empty
         if empty:
-            empty_widget.update(empty_message(self.source))
+            empty_widget.update(
+                empty_message(self.source, self.offline, token_wanted=bool(self.token_wanted))
+            )
+
+    def watch_offline(self) -> None:
+        """The empty view says why nothing is listed while the source cannot be read."""
+        if self.is_mounted and self._scanned:
+            empty = self.query_one("#empty", Static)
+            if empty.display:
+                self._show_empty(True)
 
     @property
     def elsewhere(self) -> str:

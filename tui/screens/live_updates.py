@@ -77,6 +77,10 @@ class LiveUpdates:
         self._stop_watching: Callable[[], None] | None = None
         #: The token dialog is up (a 401 seen by the scan and the watcher asks once).
         self._asking_token = False
+        #: The operator cancelled the token dialog: not asked again until they ask for it.
+        self._token_declined = False
+        #: Why the server wants a token now ("" when it does not).
+        self.token_wanted = ""
         self.change_log = ChangeLog(self.clock())
 
     def _start_watching(self) -> None:
@@ -127,7 +131,8 @@ class LiveUpdates:
         # and when it last succeeded: kept while the source is lost.
         if state.connected or not self.live_mode:
             self.live_mode = state.live if state.live.startswith("polling") else ""
-        if state.needs_token:
+        self.token_wanted = state.detail if state.needs_token else ""
+        if state.needs_token and not self._token_declined:
             self.ask_token(state.detail)
         was = self.offline
         self.offline = "" if state.connected else (state.detail or "disconnected, retrying")
@@ -145,7 +150,11 @@ class LiveUpdates:
                 self.load_scope(self.current, external=True)
 
     def ask_token(self, reason: str) -> None:
-        """Ask for the server's bearer token; with one, read everything again."""
+        """Ask for the server's bearer token; with one, read everything again.
+
+        Cancelled, it is not asked again by itself: the palette's "Enter server token"
+        (or a reload, ctrl+r) asks again.
+        """
         from ..dialogs.token import TokenDialog
 
         if self._asking_token:
@@ -155,12 +164,15 @@ class LiveUpdates:
         def answered(token: str | None) -> None:
             self._asking_token = False
             if token is None:
+                self._token_declined = True
                 self.app.notify(
-                    f"No token given: {self.source.location} {reason}",
+                    f"No token given: {self.source.location} {reason}. "
+                    "ctrl+r or the palette's Enter server token asks again.",
                     severity="error",
                     timeout=8,
                 )
                 return
+            self._token_declined = False
             self.source.set_token(token)
             self.offline = ""
             self.scan_scopes()

@@ -16,8 +16,22 @@ FILE_HINTS = (
 )
 
 
-def empty_message(source: ScopeSource) -> Content:
-    """For files, the pattern and the directory; for other sources, their own account."""
+def empty_message(source: ScopeSource, offline: str = "", token_wanted: bool = False) -> Content:
+    """For files, the pattern and the directory; for other sources, their own account.
+
+    A source that could not be read (`offline` says why) is not said to be empty.
+    """
+    if offline:
+        return Content.assemble(
+            Content.styled("The scopes could not be listed.\n\n", "bold"),
+            "Asked  ",
+            safe(source.location, style="$text-accent"),
+            "\n\n",
+            safe(offline, keep_layout=True),
+            "\n\nPress ctrl+r to enter a token."
+            if token_wanted
+            else "\n\nRetrying: the scopes show as soon as they can be read.",
+        )
     if source.kind == "files":
         return Content.assemble(
             Content.styled("No Axon session files found.\n\n", "bold"),
