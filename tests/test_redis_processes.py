@@ -101,8 +101,8 @@ def check_writers(url: str, writers: int, ops: int) -> None:
     assert (lost, resurrected, wrong) == ([], [], [])
 
 
-def test_fifty_processes_lose_and_resurrect_nothing(redis_url: str) -> None:
-    check_writers(redis_url, writers=50, ops=80)
+def test_fifty_processes_of_200_operations_lose_and_resurrect_nothing(redis_url: str) -> None:
+    check_writers(redis_url, writers=50, ops=200)
 
 
 @pytest.mark.stress
