@@ -8,8 +8,10 @@ scope creation on read, no `Axon-Scopes-Features` header.
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -372,3 +374,65 @@ def test_httpx_loads_only_when_a_server_is_opened(tmp_path: Path) -> None:
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=30
     )
     assert result.stdout.split()[-4:] == ["False", "False", "True", "False"], result.stderr
+
+
+class _Stalling:
+    """A loopback port that takes requests and answers them badly: `silent` never answers;
+    `trickle` sends an answer's head, then its body a byte at a time (each byte in time
+    for the read timeout, the whole never), for at most 5 s."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.done = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.done.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            if self.mode == "trickle":
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 100000\r\n\r\n"
+                )
+                for _ in range(50):
+                    if self.done.wait(0.1):
+                        return
+                    try:
+                        conn.sendall(b" ")
+                    except OSError:
+                        return
+            self.done.wait(5)
+
+    def close(self) -> None:
+        self.done.set()
+        self.sock.close()
+
+
+@pytest.mark.parametrize(
+    ("mode", "said"),
+    [("silent", "no answer in time"), ("trickle", "answered too slowly")],
+)
+def test_a_server_too_slow_to_answer_is_given_up_on_clearly(mode: str, said: str) -> None:
+    """A read timeout bounds one wait; a body that comes a byte at a time is bounded too."""
+    server = _Stalling(mode)
+    try:
+        source = open_source(server.url, SourceOptions(extra={"timeout_s": 0.5}))
+        with pytest.raises(SourceUnavailableError) as caught:
+            source.discover()
+        assert said in str(caught.value)
+        assert source.services() == {}  # Nothing applied.
+        source.close()
+    finally:
+        server.close()

@@ -39,6 +39,9 @@ TIMEOUT_S = (2.0, 10.0)
 #: 429: at most this many tries of one request, and at most this long a wait between two.
 RATE_LIMIT_TRIES = 4
 RATE_LIMIT_WAIT_S = 2.0
+#: An answer slower than this on average (past one read timeout) is given up: a server that
+#: trickles its body a byte at a time never trips the timeout of a single read.
+MIN_BYTES_PER_S = 64 * 1024
 #: Statuses a caller handles itself: 409 is a checked write's conflict.
 PASSED = frozenset({200, 409})
 
@@ -114,6 +117,7 @@ class HttpClient:
         self._sleep = sleep
         self._lock = threading.Lock()
         connect, read = timeout
+        self._read_timeout = read
         self._http = httpx.Client(
             follow_redirects=False,
             timeout=httpx.Timeout(read, connect=connect),
@@ -186,6 +190,7 @@ class HttpClient:
                 method, self.url + path, params=params, json=json, headers=headers
             ) as response:
                 body = bytearray()
+                started = time.monotonic()
                 for chunk in response.iter_raw():
                     body += chunk
                     if len(body) > self.max_body_bytes:
@@ -193,6 +198,13 @@ class HttpClient:
                             self.url,
                             f"{method} {path} answered more than {self.max_body_bytes:,} "
                             "bytes; nothing was read",
+                        )
+                    taken = time.monotonic() - started
+                    if taken > self._read_timeout + len(body) / MIN_BYTES_PER_S:
+                        raise SourceUnavailableError(
+                            self.url,
+                            f"{method} {path} answered too slowly ({len(body):,} bytes in "
+                            f"{taken:.0f} s); nothing was read",
                         )
                 encoding = response.headers.get("content-encoding", "")
                 data = _decoded(bytes(body), encoding, self.max_body_bytes, self.url)
