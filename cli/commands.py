@@ -234,6 +234,7 @@ def set_command(
     _base, service = only_service(src)
     check_name(scope)
     refuse_process_memory(src, layer)
+    started = src.kind == "files" and not src.has_data()
     checked = expect is not None or absent
     if checked and not service.capabilities.has_compare_and_set:
         raise CliError(f"{src.location} cannot check writes (--expect, --absent)", USAGE)
@@ -252,6 +253,11 @@ def set_command(
             entry = service.compare_and_set(scope, key, None, text, step, layer=layer)  # type: ignore[arg-type]
         else:
             entry = service.put(scope, key, text, step, layer=layer)  # type: ignore[arg-type]
+    if started and layer == "store":  # Said, so that a mistyped SOURCE is caught at once.
+        click.echo(
+            output.safe(f"axon-scopes: started a new store: {src.location} ({src.where})"),
+            err=True,
+        )
     if fmt == "json":
         output.json_document(entry_record(scope, layer, entry))
 

@@ -45,6 +45,20 @@ def test_set_then_get_prints_the_exact_value_or_the_entry(srv: Path) -> None:
     assert stored(srv, "daemon_worker")["blob"]["value"] == "a\nb"
 
 
+def test_a_set_that_starts_a_new_store_says_so(srv: Path, tmp_path: Path) -> None:
+    """Arguments in the wrong order (`set SCOPE KEY VALUE SOURCE`) make SCOPE a new base in
+    the current directory: written, as asked, and said on stderr so that it is noticed."""
+    stray = run("set", "flow:x", "k", "v", "http://elsewhere", cwd=tmp_path)
+    assert stray.returncode == 0 and stray.stdout == ""
+    assert stray.stderr == (
+        "axon-scopes: started a new store: ./.flow:x__*.session.json (the current directory)\n"
+    )
+    assert stored(tmp_path, "k", base="flow:x")["v"]["value"] == "http://elsewhere"
+    # Into a store that holds something: nothing said.
+    again = run("set", srv / "axon-server", "flow:new", "k", "v")
+    assert again.returncode == 0 and again.stderr == ""
+
+
 def test_get_of_a_missing_scope_or_key_exits_3(srv: Path) -> None:
     base = srv / "axon-server"
     missing_key = run("get", base, "global", "nope")
