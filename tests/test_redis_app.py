@@ -8,7 +8,7 @@ from axon_scopes.core import MemoryEntry, ScopedSessionManager
 from axon_scopes.core.redis.layout import ScopeKeys
 from axon_scopes.demo_writer import DemoWriter
 from axon_scopes.tui.demo import populate
-from axon_scopes.tui.dialogs import AddDialog, EditDialog, PurgeDialog
+from axon_scopes.tui.dialogs import AddDialog, EditDialog, MessageDialog, PurgeDialog
 from axon_scopes.tui.screens.loading import patched_items
 from axon_scopes.tui.table.index import RowIndex
 from axon_scopes.tui.table.rows import row_items
@@ -16,7 +16,7 @@ from axon_scopes.tui.widgets.detail import DetailPane
 from axon_scopes.tui.widgets.header import StoreHeader
 from tests.redis_servers import RedisServer
 
-from .conftest import SIZE, notices, open_app, settle, until
+from .conftest import SIZE, notices, open_app, settle, static_text, until
 from .outages import TYPED, a_save_rides_out_an_outage
 from .test_app import select
 
@@ -200,4 +200,10 @@ async def test_a_key_of_another_type_is_an_unreadable_scope_in_redis_words(
             await pilot.press(key)
             await settle(app, pilot)
             assert not isinstance(app.screen, (AddDialog, EditDialog, PurgeDialog))
+        app.browser.tree.focus()
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MessageDialog)
+        info = static_text(app.screen)
+        assert "Kept" in info and "Fix what is kept in Redis" in info and "file" not in info
     assert client.get(store) == b"not a hash"

@@ -85,10 +85,10 @@ KEYS: tuple[Key, ...] = (
     Key(
         "i",
         "scope_info",
-        "on a scope: its file, and why it is unreadable",
+        "on a scope: where it is kept, and why it is unreadable",
         "Move",
         bind="i",
-        title="Scope file info",
+        title="Scope info",
     ),
     Key(
         "/",

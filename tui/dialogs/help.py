@@ -14,16 +14,12 @@ from ._base import DialogScreen, title
 Section = tuple[str, list[tuple[str, str]]]
 
 
-def section_content(heading: str, rows: list[tuple[str, str]], width: int) -> Content:
-    """A heading, then `keys  description` rows, the keys in a column `width` wide."""
-    lines = [Content.styled(heading, "bold $text-accent")]
-    lines.extend(
-        Content.assemble(
-            "  ", Content.styled(keys.ljust(width), "bold $text-primary"), Content(text)
-        )
-        for keys, text in rows
-    )
-    return Content("\n").join(lines)
+def help_row(keys: str, text: str, width: int) -> Horizontal:
+    """`keys` in a column `width` wide, the description beside it: a long one wraps in
+    its own column instead of under the keys."""
+    cell = Static(Content.styled(keys, "bold $text-primary"), classes="help-keys")
+    cell.styles.width = width
+    return Horizontal(cell, Static(Content(text), classes="help-text"), classes="help-row")
 
 
 class HelpScreen(DialogScreen[None]):
@@ -44,7 +40,10 @@ class HelpScreen(DialogScreen[None]):
             width = max((len(keys) for _, rows in self.sections for keys, _ in rows), default=0)
             with VerticalScroll(id="help-body", classes="dialog-body"):
                 for heading, rows in self.sections:
-                    yield Static(section_content(heading, rows, width + 2), classes="help-section")
+                    with Vertical(classes="help-section"):
+                        yield Static(Content.styled(heading, "bold $text-accent"))
+                        for keys, text in rows:
+                            yield help_row(keys, text, width + 4)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", variant="primary", id="close")
 

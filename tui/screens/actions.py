@@ -53,6 +53,7 @@ class ViewActions:
         def apply_changes(self, found: list[SourceChange]) -> None: ...
         def ask_token(self, reason: str) -> None: ...
         token_wanted: str
+        elsewhere: str
 
     def action_find(self) -> None:
         """Search every scope: names, keys and values; enter goes to the hit."""
@@ -181,27 +182,36 @@ class ViewActions:
         status = service.status(ref.scope)
         error = status.error if status is not None else None
         where = service.where(ref.scope)
+        files = self.source.kind == "files"
+        label, thing = ("\nFile   ", "file") if files else ("\nKept   ", "stored data")
         if error is None:
             body = Content.assemble(
                 "Scope  ",
                 safe(ref.scope, style="bold"),
-                "\nFile   ",
+                label,
                 safe(where),
-                "\n\nThe file is readable.",
+                f"\n\nThe {thing} is readable.",
             )
         else:
+            kept = (
+                "Its bytes are left exactly as they are and writes to it are refused. "
+                "Fix or move the file, then press ctrl+r."
+                if files
+                else "It is left exactly as it is and writes to it are refused. "
+                f"Fix what is kept {self.elsewhere}, then press ctrl+r."
+            )
             body = Content.assemble(
                 "Scope  ",
                 safe(ref.scope, style="bold"),
-                "\nFile   ",
+                label,
                 safe(where),
                 "\n\n",
                 Content.styled("Why it is unreadable\n", "bold $text-error"),
                 safe(error, keep_layout=True),
-                "\n\nIts bytes are left exactly as they are and writes to it are refused. "
-                "Fix or move the file, then press ctrl+r.",
+                "\n\n",
+                kept,
             )
-        self.app.push_screen(MessageDialog("Scope file", body))
+        self.app.push_screen(MessageDialog("Scope file" if files else "Scope", body))
 
     def action_help(self) -> None:
         from ..dialogs.help import HelpScreen
