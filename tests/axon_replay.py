@@ -81,7 +81,8 @@ class AxonReplay:
         self.checked = False
         #: Misbehaviours: "html" (a 200 page), "redirect" (to another host), "huge",
         #: "malformed" (JSON of another shape), "503" (a proxy's empty 503), "unreadable"
-        #: (our server's 503 `store_unreadable`, for every request: a lying server).
+        #: (our server's 503 `store_unreadable`, for every request: a lying server),
+        #: "mixed" (a scope's reads answer with flow:analyze's data and name).
         self.mode = ""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -307,7 +308,7 @@ class AxonReplay:
 
     async def query(self, request: web.Request) -> web.Response:
         body = await request.json()
-        scope, needle = body.get("scope", "global"), body["query"].lower()
+        scope, needle = self._asked(body.get("scope", "global")), body["query"].lower()
         with self.lock:
             found = [
                 dict(e)
@@ -320,7 +321,7 @@ class AxonReplay:
 
     def _lookup(self, request: web.Request, layer: str) -> web.Response:
         key = request.match_info["key"]
-        scope = request.query.get("scope", "global")
+        scope = self._asked(request.query.get("scope", "global"))
         with self.lock:
             entry = getattr(self.ensure(scope), layer).get(key)
         if entry is None:
@@ -333,8 +334,12 @@ class AxonReplay:
     async def retrieve(self, request: web.Request) -> web.Response:
         return self._lookup(request, "store")
 
+    def _asked(self, scope: str) -> str:
+        """The scope a read answers for: the one asked, except when `mode` mixes them up."""
+        return "flow:analyze" if self.mode == "mixed" else scope
+
     async def export(self, request: web.Request) -> web.Response:
-        scope = request.match_info["scope"]
+        scope = self._asked(request.match_info["scope"])
         with self.lock:
             entries = [
                 {"scope": scope, "layer": "memory", **e} for e in self.ensure(scope).memory.values()

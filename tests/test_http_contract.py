@@ -284,6 +284,21 @@ def test_a_503_is_an_outage_unless_a_scope_endpoint_says_the_scope_is_unreadable
     source.close()
 
 
+def test_an_answer_about_another_scope_or_key_is_refused(axon: AxonReplay) -> None:
+    """A server (or a cache before it) that answers a read with another scope's data must
+    not have it shown under the scope asked for."""
+    seeded(axon)
+    source, service = attach(axon)
+    axon.mode = "mixed"
+    with pytest.raises(SourceUnavailableError, match="answered for scope 'flow:analyze'"):
+        service.snapshot("global")
+    with pytest.raises(SourceUnavailableError, match="answered for scope 'flow:analyze'"):
+        service.get("global", "motd")
+    axon.mode = ""
+    assert [e.key for e in service.snapshot("global").store] == ["motd"]
+    source.close()
+
+
 def test_a_bad_url_and_a_server_that_is_down_are_one_line_errors() -> None:
     with pytest.raises(SourceUnavailableError, match="not a server URL"):
         open_source("http://")

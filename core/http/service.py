@@ -19,7 +19,7 @@ from operator import attrgetter
 from ..backend import PublishedMemory
 from ..commit import count_changes
 from ..entry import Layer, MemoryEntry, ScopedEntry
-from ..errors import StoreUnreadableError
+from ..errors import SourceUnavailableError, StoreUnreadableError
 from ..service import (
     Capabilities,
     ScopeChange,
@@ -165,13 +165,16 @@ class HttpService(HttpWrites, ScopeService):
         exported = self._client.get(f"/v1/session/{where}/export", {"format": "json"})
         what = f"the export of {scope!r}"
         export = parse(exported.body, Export, self.location, what)
+        _same_scope(scope, [export.scope, *(e.scope for e in export.entries)], self.location, what)
         memory = {
             e.key: MemoryEntry(e.key, e.value, e.timestamp, e.source_step)
             for e in export.entries
             if e.layer == "memory"
         }
         queried = self._client.post("/v1/session/query", {"scope": scope, "query": ""}, write=False)
-        query = parse(queried.body, Query, self.location, f"the query of {scope!r}")
+        what = f"the query of {scope!r}"
+        query = parse(queried.body, Query, self.location, what)
+        _same_scope(scope, [query.scope], self.location, what)
         store = {e.key: e for e in query.entries}
         with self._lock:
             self._seen[scope] = (memory, store)
@@ -205,7 +208,13 @@ class HttpService(HttpWrites, ScopeService):
         verb = "recall" if layer == "memory" else "retrieve"
         answer = self._client.get(f"/v1/session/{verb}/{segment(key)}", {"scope": scope})
         what = f"{verb} of {key!r}"
-        return lookup_entry(parse(answer.body, Lookup, self.location, what), self.location, what)
+        lookup = parse(answer.body, Lookup, self.location, what)
+        _same_scope(scope, [lookup.scope], self.location, what)
+        if lookup.key != key:
+            raise SourceUnavailableError(
+                self.location, f"is not an AxonServer: {what} answered for key {lookup.key!r}"
+            )
+        return lookup_entry(lookup, self.location, what)
 
     def where(self, scope: str) -> str:
         return f"{self.location} (scope {scope})"
@@ -320,6 +329,15 @@ def _unseen(
             memory_changed=now[0] != was[0],
         )
     return ScopeChange(scope, "refresh") if hinted else None
+
+
+def _same_scope(scope: str, named: list[str], location: str, what: str) -> None:
+    """An answer about another scope than the one asked for is refused, nothing applied."""
+    other = next((name for name in named if name != scope), None)
+    if other is not None:
+        raise SourceUnavailableError(
+            location, f"is not an AxonServer: {what} answered for scope {other!r}"
+        )
 
 
 def _without_scope(scope: str, reason: str) -> str:
