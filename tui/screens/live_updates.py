@@ -173,6 +173,7 @@ class LiveUpdates:
                 )
                 return
             self._token_declined = False
+            self.token_wanted = ""  # Until the server refuses this one too.
             self.source.set_token(token)
             self.offline = ""
             self.scan_scopes()
