@@ -222,7 +222,8 @@ class HttpClient:
             raise SourceUnavailableError(
                 self.url, f"{method} {path} redirects to {where}; redirects are not followed"
             )
-        reason = error_reason(answer.body) or f"HTTP {status}"
+        failure = failure_of(answer.body)
+        reason = error_reason(failure) or f"HTTP {status}"
         if status == 401:
             said = "refused the token (401)" if self.has_token else "needs a token"
             raise TokenRequiredError(self.url, said)
@@ -242,7 +243,7 @@ class HttpClient:
         # One scope's data, not the server: it is still there. Only a scope's own
         # endpoints may say so (the listing and the events are the server's).
         scoped = status == 503 and path.startswith("/v1/session/")
-        unreadable = unreadable_reason(failure_of(answer.body)) if scoped else None
+        unreadable = unreadable_reason(failure) if scoped else None
         if unreadable is not None:
             raise StoreUnreadableError(self.url, unreadable)
         raise SourceUnavailableError(self.url, f"{method} {path} failed: {reason}")

@@ -138,9 +138,8 @@ def failure_of(body: bytes) -> Failure | None:
         return None
 
 
-def error_reason(body: bytes) -> str:
+def error_reason(failure: Failure | None) -> str:
     """The `error` of a JSON error answer, or ""."""
-    failure = failure_of(body)
     return "" if failure is None else _first_line(failure.error)[:300]
 
 
