@@ -284,6 +284,24 @@ def test_a_503_is_an_outage_unless_a_scope_endpoint_says_the_scope_is_unreadable
     source.close()
 
 
+def test_a_scope_readable_again_is_told_even_after_a_plain_read(axon: AxonReplay) -> None:
+    """What the listeners were told decides what is news: a scope said unreadable and then
+    read fine by a view's own load is still told readable again on the next refresh."""
+    seeded(axon)
+    source, service = attach(axon)
+    listed = service.summary()
+    service.refresh_scopes(["global"], listed)  # Read once: nothing to tell.
+    axon.mode = "unreadable"
+    [turned] = service.refresh_scopes(["global"], listed)
+    assert turned.error == "\x1b[2Jbroken"
+    assert service.refresh_scopes(["global"], listed) == []  # Said already.
+    axon.mode = ""
+    assert service.snapshot("global").error is None  # The shown scope, loaded by the view.
+    [back] = service.refresh_scopes(["global"], service.summary())
+    assert back.error is None
+    source.close()
+
+
 def test_an_answer_about_another_scope_or_key_is_refused(axon: AxonReplay) -> None:
     """A server (or a cache before it) that answers a read with another scope's data must
     not have it shown under the scope asked for."""

@@ -61,6 +61,9 @@ class HttpService(HttpWrites, ScopeService):
         self._listed_errors: dict[str, str] = {}
         #: Scopes whose last read the server refused as unreadable, and why.
         self._read_errors: dict[str, str] = {}
+        #: Scopes the listeners were last told are unreadable (by a listing or a change):
+        #: what a refresh tells is what differs from this, whoever read the scope since.
+        self._told_unreadable: set[str] = set()
         self._subscribers = Subscribers()
 
     def __repr__(self) -> str:
@@ -135,9 +138,16 @@ class HttpService(HttpWrites, ScopeService):
 
     def scopes(self) -> list[ScopeStatus]:
         counts = self.summary()
-        return [
+        statuses = [
             ScopeStatus(name, m, s, self.error(name)) for name, (m, s) in sorted(counts.items())
         ]
+        with self._lock:
+            for status in statuses:
+                if status.error is None:
+                    self._told_unreadable.discard(status.scope)
+                else:
+                    self._told_unreadable.add(status.scope)
+        return statuses
 
     def error(self, scope: str) -> str | None:
         """Why the scope's stored data cannot be read, as the server last said, or None."""
@@ -271,15 +281,19 @@ class HttpService(HttpWrites, ScopeService):
         """The scope's change since it was last read, and whether there was a last read."""
         with self._lock:
             before = self._seen.get(scope)
-            was_unreadable = scope in self._read_errors
+            was_unreadable = scope in self._told_unreadable
         try:
             memory, store = self._read(scope)
         except StoreUnreadableError as exc:
+            with self._lock:
+                self._told_unreadable.add(scope)
             if new:
                 return ScopeChange(scope, "refresh", new=True, error=exc.reason), True
             if was_unreadable:
                 return None, True  # Still unreadable: said already.
             return ScopeChange(scope, "refresh", error=exc.reason), True
+        with self._lock:
+            self._told_unreadable.discard(scope)
         if new:
             return ScopeChange(scope, "refresh", added=len(store), new=True), True
         if was_unreadable:  # Readable again: whatever it holds is news.
