@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from axon_scopes.core import ScopedSessionManager
@@ -49,6 +50,18 @@ async def select(app: ScopesApp, pilot: object, scope: str) -> None:
     ref = app.browser.ref_for(scope)
     app.browser.select_scope(ref)
     await settle(app, pilot)
+
+
+async def refuses_writes_and_explains(app: ScopesApp, pilot: Pilot[ScopesApp]) -> None:
+    """On an unreadable scope: add, edit and purge open no dialog; `i` explains."""
+    for key in ("a", "e", "d"):
+        await pilot.press(key)
+        await settle(app, pilot)
+        assert not isinstance(app.screen, (AddDialog, EditDialog, PurgeDialog))
+    app.browser.tree.focus()
+    await pilot.press("i")
+    await settle(app, pilot)
+    assert isinstance(app.screen, MessageDialog)
 
 
 async def cursor_to(app: ScopesApp, pilot: object, key: str, layer: str = "store") -> None:
@@ -311,14 +324,7 @@ async def test_unreadable_scope_is_marked_explained_and_untouched(tmp_path: Path
         await select(app, pilot, "flow:broken")
         banner = app.query_one("#scope-banner")
         assert banner.display and "$[0].value" in str(banner.render())
-        for key in ("a", "e", "d"):
-            await pilot.press(key)
-            await settle(app, pilot)
-            assert not isinstance(app.screen, (AddDialog, EditDialog, PurgeDialog))
-        app.browser.tree.focus()
-        await pilot.press("i")
-        await settle(app, pilot)
-        assert isinstance(app.screen, MessageDialog)
+        await refuses_writes_and_explains(app, pilot)
     assert bad.read_bytes() == before
 
 

@@ -8,7 +8,6 @@ from axon_scopes.core import MemoryEntry, ScopedSessionManager
 from axon_scopes.core.redis.layout import ScopeKeys
 from axon_scopes.demo_writer import DemoWriter
 from axon_scopes.tui.demo import populate
-from axon_scopes.tui.dialogs import AddDialog, EditDialog, MessageDialog, PurgeDialog
 from axon_scopes.tui.screens.loading import patched_items
 from axon_scopes.tui.table.index import RowIndex
 from axon_scopes.tui.table.rows import row_items
@@ -18,7 +17,7 @@ from tests.redis_servers import RedisServer
 
 from .conftest import SIZE, notices, open_app, settle, static_text, until
 from .outages import TYPED, a_save_rides_out_an_outage
-from .test_app import select
+from .test_app import refuses_writes_and_explains, select
 
 PASSWORD = "s3cret-pass-never-shown"
 
@@ -196,14 +195,7 @@ async def test_a_key_of_another_type_is_an_unreadable_scope_in_redis_words(
         assert "is not a hash (it holds a string)" in str(app.query_one("#scope-banner").render())
         refusal = app.browser.write_refusal(None)
         assert refusal is not None and refusal[0].startswith("This scope is unreadable")
-        for key in ("a", "e", "d"):
-            await pilot.press(key)
-            await settle(app, pilot)
-            assert not isinstance(app.screen, (AddDialog, EditDialog, PurgeDialog))
-        app.browser.tree.focus()
-        await pilot.press("i")
-        await settle(app, pilot)
-        assert isinstance(app.screen, MessageDialog)
+        await refuses_writes_and_explains(app, pilot)
         info = static_text(app.screen)
         assert "Kept" in info and "Fix what is kept in Redis" in info and "file" not in info
     assert client.get(store) == b"not a hash"
